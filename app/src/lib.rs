@@ -1,0 +1,85 @@
+//! Trường Số: the school management app for lower-secondary schools.
+//!
+//! Each feature lives in one module: its pure rules (compiled for server and browser), its
+//! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
+
+pub mod home;
+pub mod i18n;
+pub mod people;
+pub mod platform;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod demo;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::i18n::{ShellText, provide_i18n};
+use crate::ui::LanguageSwitch;
+
+/// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::request_lang().unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#0b5fa5" />
+                <meta name="description" content="Trường Số — sổ liên lạc điện tử của trường THCS" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="icon" href="/icons/icon.svg" type="image/svg+xml" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+                <link rel="stylesheet" href="/pkg/truongso.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n();
+
+    view! {
+        <Title text=move || i18n.t(ShellText::AppName) />
+        <Router>
+            <a class="skip-link" href="#main">{move || i18n.t(ShellText::SkipToContent)}</a>
+            <header class="topbar">
+                <A href="/" attr:class="brand">{move || i18n.t(ShellText::AppName)}</A>
+                <LanguageSwitch />
+            </header>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = i18n::use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card">
+            <h1>{move || i18n.t(ShellText::NotFoundTitle)}</h1>
+            <p>{move || i18n.t(ShellText::NotFoundBody)}</p>
+            <A href="/" attr:class="button">{move || i18n.t(ShellText::BackHome)}</A>
+        </section>
+    }
+}

@@ -1,0 +1,159 @@
+//! Errors that reach a user: a stable code (the wire format and the key of its translation)
+//! and, when useful, which field was wrong. Every module keeps its own `thiserror` enum and
+//! converts into [`AppError`] at the edge of a server function.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Translate};
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal => ($vi:expr, $en:expr)),* $(,)?) => {
+        /// Stable error codes. The string form is part of the API: never rename one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $(#[serde(rename = $code)] $variant),*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),* }
+            }
+
+            pub fn from_code(code: &str) -> Option<ErrorCode> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+
+        impl Translate for ErrorCode {
+            fn text(&self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (ErrorCode::$variant, Lang::Vi) => $vi,
+                        (ErrorCode::$variant, Lang::En) => $en,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    NotFound = "not_found" => ("Không tìm thấy dữ liệu yêu cầu.", "The requested record was not found."),
+    Unauthenticated = "unauthenticated" => ("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
+    Forbidden = "forbidden" => ("Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."),
+    InvalidInput = "invalid_input" => ("Dữ liệu nhập chưa hợp lệ.", "The data entered is not valid."),
+    InvalidPersonalId = "invalid_personal_id" => (
+        "Số định danh cá nhân phải gồm đúng 12 chữ số.",
+        "A personal ID number must be exactly 12 digits."
+    ),
+    InvalidDate = "invalid_date" => ("Ngày phải theo dạng dd/mm/yyyy.", "Dates must be written dd/mm/yyyy."),
+    Conflict = "conflict" => (
+        "Dữ liệu đã được người khác thay đổi; hãy tải lại.",
+        "Someone else changed this meanwhile; please reload."
+    ),
+    Duplicate = "duplicate" => ("Bản ghi này đã tồn tại.", "This record already exists."),
+    Unavailable = "unavailable" => (
+        "Máy chủ tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
+        "The server cannot reach its database right now. Please try again in a few minutes."
+    ),
+    Network = "network" => (
+        "Không kết nối được tới máy chủ. Kiểm tra mạng và thử lại.",
+        "Could not reach the server. Check the connection and try again."
+    ),
+    Internal = "internal" => (
+        "Đã có lỗi phía máy chủ. Nhà trường đã được ghi nhận để xử lý.",
+        "Something went wrong on the server. It has been logged for the school."
+    ),
+}
+
+/// What a server function returns on failure. Serialised as `{"error": "<code>", "field": …}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}", code.as_str())]
+pub struct AppError {
+    #[serde(rename = "error")]
+    pub code: ErrorCode,
+    /// The input field at fault, when there is one (for forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, field: None }
+    }
+
+    pub fn for_field(code: ErrorCode, field: impl Into<String>) -> Self {
+        Self {
+            code,
+            field: Some(field.into()),
+        }
+    }
+
+    /// The HTTP status that goes with the code (used by plain JSON endpoints too).
+    pub fn http_status(&self) -> u16 {
+        match self.code {
+            ErrorCode::NotFound => 404,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::Conflict | ErrorCode::Duplicate => 409,
+            ErrorCode::InvalidInput | ErrorCode::InvalidPersonalId | ErrorCode::InvalidDate => 422,
+            ErrorCode::Unavailable => 503,
+            ErrorCode::Network => 502,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+impl From<ErrorCode> for AppError {
+    fn from(code: ErrorCode) -> Self {
+        AppError::new(code)
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(_) => AppError::new(ErrorCode::Network),
+            E::Args(_) | E::MissingArg(_) => AppError::new(ErrorCode::InvalidInput),
+            _ => AppError::new(ErrorCode::Internal),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_vietnamese_and_english_text() {
+        for code in ErrorCode::ALL {
+            let vi = code.text(Lang::Vi);
+            let en = code.text(Lang::En);
+            assert!(!vi.trim().is_empty() && !en.trim().is_empty(), "{code:?}");
+            assert_ne!(vi, en, "{code:?} is not translated");
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
+        }
+    }
+
+    #[test]
+    fn the_wire_format_is_a_stable_code() {
+        let json = serde_json::to_value(AppError::for_field(ErrorCode::InvalidDate, "date_of_birth"))
+            .unwrap_or_default();
+        assert_eq!(json, serde_json::json!({"error": "invalid_date", "field": "date_of_birth"}));
+        let plain = serde_json::to_value(AppError::new(ErrorCode::Forbidden)).unwrap_or_default();
+        assert_eq!(plain, serde_json::json!({"error": "forbidden"}));
+    }
+}

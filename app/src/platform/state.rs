@@ -1,0 +1,33 @@
+//! What every server function and handler can reach: the database, the personal-ID keys,
+//! the clock and the settings that matter to features.
+
+use std::sync::Arc;
+
+use super::clock::Clock;
+use super::crypto::PidCrypto;
+use super::db::Db;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub crypto: Arc<PidCrypto>,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+}
+
+/// Settings features read at run time (the server's configuration fills them in).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Demo mode: seeded demo district, generated keys, demo identity provider.
+    pub demo: bool,
+    /// The address users reach, e.g. `https://truongso.nhabe.edu.vn`.
+    pub public_url: String,
+}
+
+/// The state inside a server function or a server-rendered component.
+pub fn use_app_state() -> Result<AppState, super::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is missing from the request context");
+        super::error::AppError::new(super::error::ErrorCode::Internal)
+    })
+}

@@ -1,0 +1,11 @@
+//! The browser entry point: hydrates the page the server rendered.
+//! Only meaningful on wasm32; on the host it compiles to nothing.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
