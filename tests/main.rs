@@ -1,1 +1,10 @@
-mod x {}
+//! Trường Số's integration and browser tests, built as one test binary.
+//! Run them all with `scripts/test` (it starts PostgreSQL and installs Chromium).
+
+mod support;
+
+mod backup;
+mod data_layer;
+mod pwa;
+mod serving;
+mod startup;

@@ -1,4 +1,4 @@
-//! The browser entry point: hydrates the page the server rendered.
+//! The browser entry point: hydrates the page the server rendered and registers the service worker.
 //! Only meaningful on wasm32; on the host it compiles to nothing.
 #![cfg(target_arch = "wasm32")]
 
@@ -8,4 +8,5 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    app::pwa::register_service_worker();
 }

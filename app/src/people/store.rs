@@ -8,7 +8,7 @@ use time::Date;
 
 use super::{Assessment, ClassListEntry, FullName, Relation, SchoolSummary, StaffRole, sort_class_list};
 use crate::platform::audit::{self, Actor, AuditAction, AuditEvent};
-use crate::platform::collation::fold_for_search;
+use crate::platform::collation::{collation_key, fold_for_search};
 use crate::platform::crypto::PidCrypto;
 use crate::platform::error::{AppError, ErrorCode};
 use crate::platform::format::iso_date;
@@ -74,11 +74,12 @@ pub async fn list_schools(conn: &mut AnyConnection) -> Result<Vec<SchoolSummary>
                   WHERE c.school_id = s.id AND y.is_current = 1) AS class_count,
                 (SELECT COUNT(*) FROM students st
                   WHERE st.school_id = s.id AND st.status IN ('studying', 'transferred_in')) AS student_count
-         FROM schools s WHERE s.status = 'active' ORDER BY s.name",
+         FROM schools s WHERE s.status = 'active'",
     )
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    let mut schools = rows
+        .iter()
         .map(|r| {
             Ok(SchoolSummary {
                 id: r.try_get("id")?,
@@ -88,7 +89,9 @@ pub async fn list_schools(conn: &mut AnyConnection) -> Result<Vec<SchoolSummary>
                 student_count: r.try_get("student_count")?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    schools.sort_by_cached_key(|s| collation_key(&s.name));
+    Ok(schools)
 }
 
 pub async fn insert_school_year(

@@ -69,6 +69,8 @@ pub struct Db {
 pub struct DbOptions {
     pub max_connections: u32,
     pub connect_timeout: Duration,
+    /// Open without writing anything (checks of backup files); SQLite only.
+    pub read_only: bool,
 }
 
 impl Default for DbOptions {
@@ -76,6 +78,7 @@ impl Default for DbOptions {
         Self {
             max_connections: 10,
             connect_timeout: Duration::from_secs(5),
+            read_only: false,
         }
     }
 }
@@ -127,7 +130,7 @@ impl Db {
             .await
             .map_err(connect_error)?;
 
-        if backend == Backend::Sqlite {
+        if backend == Backend::Sqlite && !options.read_only {
             // WAL lets readers go on while one writer writes, and is kept in the file.
             sqlx::query("PRAGMA journal_mode = WAL")
                 .execute(&pool)

@@ -1,0 +1,175 @@
+//! The test harness: a fresh database per test (SQLite in a temporary folder, or a PostgreSQL
+//! database with a random name on the cluster that `scripts/test` starts), a server on port 0,
+//! and helpers for the built binary and for headless Chromium.
+
+#![allow(dead_code)]
+
+pub mod browser;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use app::platform::clock::Clock;
+use app::platform::db::Backend;
+use app::platform::state::AppState;
+use secrecy::SecretString;
+use server::config::{Config, Mode};
+use server::startup::Application;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const TEST_KEY: &str = "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// The built browser assets; tests that load pages need `scripts/build-frontend` first.
+pub fn site_root() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let site = target.join("site");
+    assert!(
+        site.join("pkg/truongso_bg.wasm").exists(),
+        "browser assets missing in {}: run scripts/build-frontend (scripts/test does)",
+        site.display()
+    );
+    site
+}
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+            Backend::Postgres => fresh_postgres_database().await,
+        };
+        TestDb { backend, url, dir }
+    }
+}
+
+/// `TEST_POSTGRES_URL` points at the throwaway cluster; each test gets its own database in it.
+async fn fresh_postgres_database() -> String {
+    let admin = std::env::var("TEST_POSTGRES_URL").expect(
+        "TEST_POSTGRES_URL is not set: PostgreSQL tests need the cluster that scripts/test starts",
+    );
+    let name = format!("ts_test_{:016x}", rand::random::<u64>());
+    let db = app::platform::db::Db::connect(&admin, &Default::default()).await.expect("connect to test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create database");
+    db.close().await;
+    let (base, _) = admin.rsplit_once('/').expect("database URL with a path");
+    format!("{base}/{name}")
+}
+
+pub fn test_config(db: &TestDb, mode: Mode) -> Config {
+    let mut config = Config::default();
+    config.mode = mode;
+    config.data_dir = db.dir.path().join("data");
+    config.database.url = Some(SecretString::from(db.url.clone()));
+    config.security.personal_id_key = Some(SecretString::from(TEST_KEY));
+    config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.server.site_root = site_root_or_missing();
+    config
+}
+
+fn site_root_or_missing() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("site")
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// `http://localhost:PORT` (passkeys and cookies need the name, not the IP).
+    pub base_url: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    pub db: TestDb,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(TestDb::new(backend).await, Mode::Demo).await
+}
+
+pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
+    let mut config = test_config(&db, mode);
+    let application = Application::build(&config, Clock::System).await.expect("server builds");
+    let addr = application.local_addr().expect("bound address");
+    config.server.public_url = format!("http://localhost:{}", addr.port());
+    let state = application.state().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(application.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        base_url: format!("http://localhost:{}", addr.port()),
+        state,
+        client: reqwest::Client::builder().cookie_store(true).build().expect("http client"),
+        config,
+        shutdown: Some(tx),
+        task: Some(task),
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Stops the server the way SIGTERM does and waits until it has.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
+    pub async fn conn(&self) -> sqlx::pool::PoolConnection<sqlx::Any> {
+        self.state.db.pool().acquire().await.expect("connection")
+    }
+}
+
+/// Runs the `truongso` binary with the given environment and arguments.
+pub fn truongso(args: &[&str], env: &[(&str, &str)], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_truongso"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .expect("run truongso")
+}
+
+/// Declares one test per backend from an `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(app::platform::db::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(app::platform::db::Backend::Postgres).await } )*
+        }
+    };
+}
