@@ -1,6 +1,9 @@
 //! Trường Số's integration and browser tests, built as one test binary.
 //! Run them all with `scripts/test` (it starts PostgreSQL and installs Chromium).
 
+// Tests may panic: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod backup;

@@ -15,7 +15,9 @@ use crate::config::Config;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error("Tệp đã tồn tại, hãy chọn tên khác / the file already exists, choose another name: {0}")]
+    #[error(
+        "Tệp đã tồn tại, hãy chọn tên khác / the file already exists, choose another name: {0}"
+    )]
     TargetExists(PathBuf),
     #[error("Không thấy tệp sao lưu / backup file not found: {0}")]
     SourceMissing(PathBuf),
@@ -24,7 +26,9 @@ pub enum BackupError {
          the target database exists; stop the server and run again with --force: {0}"
     )]
     TargetInUse(PathBuf),
-    #[error("Tệp sao lưu bị hỏng hoặc không phải của Trường Số / the backup is damaged or not a Trường Số database: {0}")]
+    #[error(
+        "Tệp sao lưu bị hỏng hoặc không phải của Trường Số / the backup is damaged or not a Trường Số database: {0}"
+    )]
     Damaged(String),
     #[error("Lỗi cơ sở dữ liệu / database error: {0}")]
     Database(String),
@@ -54,11 +58,22 @@ pub async fn backup(config: &Config, target: &Path) -> Result<BackupReport, Back
     }
     let url = config.database_url();
     match Backend::from_url(&url) {
-        Some(Backend::Postgres) => pg_tool("pg_dump", &url, &["--format=custom", "--no-owner", "--file"], target)?,
+        Some(Backend::Postgres) => pg_tool(
+            "pg_dump",
+            &url,
+            &["--format=custom", "--no-owner", "--file"],
+            target,
+        )?,
         _ => {
-            let db = Db::connect(&url, &DbOptions { max_connections: 1, ..DbOptions::default() })
-                .await
-                .map_err(db_error)?;
+            let db = Db::connect(
+                &url,
+                &DbOptions {
+                    max_connections: 1,
+                    ..DbOptions::default()
+                },
+            )
+            .await
+            .map_err(db_error)?;
             let result = sqlx::query("VACUUM INTO $1")
                 .bind(target.to_string_lossy().to_string())
                 .execute(db.pool())
@@ -68,7 +83,10 @@ pub async fn backup(config: &Config, target: &Path) -> Result<BackupReport, Back
             check_sqlite_file(target).await?;
         }
     }
-    Ok(BackupReport { path: target.to_path_buf(), bytes: std::fs::metadata(target)?.len() })
+    Ok(BackupReport {
+        path: target.to_path_buf(),
+        bytes: std::fs::metadata(target)?.len(),
+    })
 }
 
 pub async fn restore(config: &Config, source: &Path, force: bool) -> Result<(), BackupError> {
@@ -108,7 +126,9 @@ pub async fn restore(config: &Config, source: &Path, force: bool) -> Result<(), 
 
 /// `sqlite://data/x.db?mode=rwc` → `data/x.db`.
 fn sqlite_file_of(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -116,12 +136,22 @@ fn sqlite_file_of(url: &str) -> Option<PathBuf> {
 /// Opens a SQLite file read-only and proves it is whole and is ours.
 async fn check_sqlite_file(path: &Path) -> Result<(), BackupError> {
     let url = format!("sqlite://{}?mode=ro", path.display());
-    let db = Db::connect(&url, &DbOptions { max_connections: 1, read_only: true, ..DbOptions::default() })
-        .await
-        .map_err(|e| BackupError::Damaged(e.to_string()))?;
-    let integrity: Result<String, _> = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(db.pool()).await;
-    let migrations: Result<i64, _> =
-        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(db.pool()).await;
+    let db = Db::connect(
+        &url,
+        &DbOptions {
+            max_connections: 1,
+            read_only: true,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| BackupError::Damaged(e.to_string()))?;
+    let integrity: Result<String, _> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(db.pool())
+        .await;
+    let migrations: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(db.pool())
+        .await;
     db.close().await;
     match (integrity, migrations) {
         (Ok(ok), Ok(n)) if ok == "ok" && n > 0 => Ok(()),
@@ -140,7 +170,10 @@ fn split_password(url: &str) -> (String, Option<String>) {
         return (url.to_string(), None);
     };
     match userinfo.split_once(':') {
-        Some((user, password)) => (format!("{scheme}://{user}@{host}"), Some(password.to_string())),
+        Some((user, password)) => (
+            format!("{scheme}://{user}@{host}"),
+            Some(password.to_string()),
+        ),
         None => (url.to_string(), None),
     }
 }
@@ -159,17 +192,29 @@ fn pg_restore(url: &str, args: &[&str], file: &Path) -> Result<(), BackupError> 
     run_pg("pg_restore", command, password, url)
 }
 
-fn run_pg(tool: &'static str, mut command: Command, password: Option<String>, url: &str) -> Result<(), BackupError> {
+fn run_pg(
+    tool: &'static str,
+    mut command: Command,
+    password: Option<String>,
+    url: &str,
+) -> Result<(), BackupError> {
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }
-    let output = command.output().map_err(|e| BackupError::Tool { tool, reason: e.to_string() })?;
+    let output = command.output().map_err(|e| BackupError::Tool {
+        tool,
+        reason: e.to_string(),
+    })?;
     if output.status.success() {
         Ok(())
     } else {
         Err(BackupError::Tool {
             tool,
-            reason: format!("{} ({})", String::from_utf8_lossy(&output.stderr).trim(), redact_url(url)),
+            reason: format!(
+                "{} ({})",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                redact_url(url)
+            ),
         })
     }
 }
@@ -180,8 +225,14 @@ mod tests {
 
     #[test]
     fn the_sqlite_file_is_found_in_its_url() {
-        assert_eq!(sqlite_file_of("sqlite://data/truongso.db?mode=rwc"), Some(PathBuf::from("data/truongso.db")));
-        assert_eq!(sqlite_file_of("sqlite:///var/lib/ts.db"), Some(PathBuf::from("/var/lib/ts.db")));
+        assert_eq!(
+            sqlite_file_of("sqlite://data/truongso.db?mode=rwc"),
+            Some(PathBuf::from("data/truongso.db"))
+        );
+        assert_eq!(
+            sqlite_file_of("sqlite:///var/lib/ts.db"),
+            Some(PathBuf::from("/var/lib/ts.db"))
+        );
         assert_eq!(sqlite_file_of("sqlite::memory:"), None);
     }
 
@@ -189,8 +240,14 @@ mod tests {
     fn passwords_go_to_the_environment() {
         assert_eq!(
             split_password("postgres://app:pw@db:5432/ts"),
-            ("postgres://app@db:5432/ts".to_string(), Some("pw".to_string()))
+            (
+                "postgres://app@db:5432/ts".to_string(),
+                Some("pw".to_string())
+            )
         );
-        assert_eq!(split_password("postgres://app@db/ts"), ("postgres://app@db/ts".to_string(), None));
+        assert_eq!(
+            split_password("postgres://app@db/ts"),
+            ("postgres://app@db/ts".to_string(), None)
+        );
     }
 }

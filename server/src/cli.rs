@@ -44,20 +44,43 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, CliError> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" | "-c" => {
-                config = Some(PathBuf::from(args.next().ok_or_else(|| CliError("--config FILE".into()))?));
+                config = Some(PathBuf::from(
+                    args.next()
+                        .ok_or_else(|| CliError("--config FILE".into()))?,
+                ));
             }
             "--force" => force = true,
-            "--help" | "-h" => return Ok(Cli { config, command: Command::Help }),
-            "--version" | "-V" => return Ok(Cli { config, command: Command::Version }),
-            other if other.starts_with('-') => return Err(CliError(format!("unknown option {other}"))),
+            "--help" | "-h" => {
+                return Ok(Cli {
+                    config,
+                    command: Command::Help,
+                });
+            }
+            "--version" | "-V" => {
+                return Ok(Cli {
+                    config,
+                    command: Command::Version,
+                });
+            }
+            other if other.starts_with('-') => {
+                return Err(CliError(format!("unknown option {other}")));
+            }
             _ => words.push(arg),
         }
     }
-    let command = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let command = match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => Command::Serve,
         ["migrate"] => Command::Migrate,
         ["backup", file] => Command::Backup(PathBuf::from(file)),
-        ["restore", file] => Command::Restore { from: PathBuf::from(file), force },
+        ["restore", file] => Command::Restore {
+            from: PathBuf::from(file),
+            force,
+        },
         other => return Err(CliError(other.join(" "))),
     };
     if force && !matches!(command, Command::Restore { .. }) {
@@ -77,10 +100,19 @@ mod tests {
     #[test]
     fn commands_are_parsed() {
         assert_eq!(parse(args(&[])).unwrap().command, Command::Serve);
-        assert_eq!(parse(args(&["backup", "x.db"])).unwrap().command, Command::Backup("x.db".into()));
+        assert_eq!(
+            parse(args(&["backup", "x.db"])).unwrap().command,
+            Command::Backup("x.db".into())
+        );
         assert_eq!(
             parse(args(&["--config", "a.toml", "restore", "x.db", "--force"])).unwrap(),
-            Cli { config: Some("a.toml".into()), command: Command::Restore { from: "x.db".into(), force: true } }
+            Cli {
+                config: Some("a.toml".into()),
+                command: Command::Restore {
+                    from: "x.db".into(),
+                    force: true
+                }
+            }
         );
         assert!(parse(args(&["backup"])).is_err());
         assert!(parse(args(&["serve", "--force"])).is_err());

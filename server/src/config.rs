@@ -118,22 +118,33 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError(format!("không thấy tệp / file not found: {}", path.display())));
+                return Err(ConfigError(format!(
+                    "không thấy tệp / file not found: {}",
+                    path.display()
+                )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("truongso.toml").exists() => figment = figment.merge(Toml::file_exact("truongso.toml")),
+            None if Path::new("truongso.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("truongso.toml"))
+            }
             None => {}
         }
         figment = figment
             .merge(Env::prefixed("TRUONGSO_").split("__").ignore(&["config"]))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()));
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            );
         let config: Config = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
             return Err(ConfigError("server.public_url phải bắt đầu bằng http:// hoặc https:// / must start with http:// or https://".into()));
         }
         if self.database.max_connections == 0 {
@@ -145,7 +156,9 @@ impl Config {
     /// The database to use: the configured URL, or SQLite in the data folder.
     pub fn database_url(&self) -> String {
         match &self.database.url {
-            Some(url) if !url.expose_secret().trim().is_empty() => url.expose_secret().trim().to_string(),
+            Some(url) if !url.expose_secret().trim().is_empty() => {
+                url.expose_secret().trim().to_string()
+            }
             _ => format!("sqlite://{}?mode=rwc", self.sqlite_path().display()),
         }
     }

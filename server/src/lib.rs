@@ -24,7 +24,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let application = Application::build(&config, Clock::System).await?;
             if let Some(addr) = application.local_addr() {
                 tracing::info!(%addr, public_url = %config.server.public_url, mode = ?config.mode, "Trường Số is serving");
-                println!("Trường Số đang chạy tại / is running at {} (listening on {addr})", config.server.public_url);
+                println!(
+                    "Trường Số đang chạy tại / is running at {} (listening on {addr})",
+                    config.server.public_url
+                );
             }
             application.run_until(shutdown_signal()).await?;
             tracing::info!("stopped");

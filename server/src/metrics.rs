@@ -54,7 +54,9 @@ pub async fn endpoint(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.expose_secret().as_bytes())),
+            .is_some_and(|given| {
+                constant_time_eq(given.as_bytes(), token.expose_secret().as_bytes())
+            }),
         None => peer.ip().is_loopback(),
     };
     if !allowed {
@@ -65,7 +67,10 @@ pub async fn endpoint(
     };
     handle.run_upkeep();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
         .into_response()

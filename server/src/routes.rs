@@ -13,7 +13,9 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
 use secrecy::SecretString;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -61,13 +63,19 @@ fn request_context(app: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
 fn static_dir(root: &Path, cache_control: &'static str) -> Router<ServerState> {
     Router::new()
         .fallback_service(ServeDir::new(root).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache_control)))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ))
 }
 
 fn static_file(path: &Path, cache_control: &'static str) -> Router<ServerState> {
     Router::new()
         .fallback_service(ServeFile::new(path).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache_control)))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ))
 }
 
 pub fn router(state: ServerState) -> Router {
@@ -80,10 +88,19 @@ pub fn router(state: ServerState) -> Router {
     // Assets are revalidated on every load (cheap 304s); the service worker keeps them offline.
     let assets = Router::new()
         .nest("/pkg", static_dir(&site.join("pkg"), "no-cache"))
-        .nest("/icons", static_dir(&site.join("icons"), "public, max-age=604800"))
+        .nest(
+            "/icons",
+            static_dir(&site.join("icons"), "public, max-age=604800"),
+        )
         .nest("/sw.js", static_file(&site.join("sw.js"), "no-cache"))
-        .nest("/manifest.webmanifest", static_file(&site.join("manifest.webmanifest"), "no-cache"))
-        .nest("/offline.html", static_file(&site.join("offline.html"), "no-cache"));
+        .nest(
+            "/manifest.webmanifest",
+            static_file(&site.join("manifest.webmanifest"), "no-cache"),
+        )
+        .nest(
+            "/offline.html",
+            static_file(&site.join("offline.html"), "no-cache"),
+        );
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -93,7 +110,10 @@ pub fn router(state: ServerState) -> Router {
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<axum::body::Body>| {

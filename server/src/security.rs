@@ -28,7 +28,11 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-pub async fn headers(State(state): State<ServerState>, mut request: Request, next: Next) -> Response {
+pub async fn headers(
+    State(state): State<ServerState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
@@ -40,8 +44,14 @@ pub async fn headers(State(state): State<ServerState>, mut request: Request, nex
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::HeaderName::from_static("permissions-policy"), "camera=(self), geolocation=(), microphone=(), payment=()"),
-        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(self), geolocation=(), microphone=(), payment=()",
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));

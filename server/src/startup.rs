@@ -65,9 +65,13 @@ impl Application {
         }
         warn_if_assets_missing(&config.server.site_root);
 
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .map_err(|e| StartupError::Bind { addr: config.server.listen, reason: e.to_string() })?;
+        let listener =
+            TcpListener::bind(config.server.listen)
+                .await
+                .map_err(|e| StartupError::Bind {
+                    addr: config.server.listen,
+                    reason: e.to_string(),
+                })?;
         let leptos = LeptosOptions::builder()
             .output_name("truongso")
             .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -102,12 +106,18 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let db = self.state.app.db.clone();
         let router = routes::router(self.state);
-        let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         db.close().await;
         result
     }
@@ -127,7 +137,10 @@ pub async fn connect_database(config: &Config) -> Result<Db, StartupError> {
 
 /// Creates the folder if needed and proves it can be written.
 pub fn ensure_writable_dir(path: &Path) -> Result<(), StartupError> {
-    let fail = |reason: String| StartupError::DataDir { path: path.to_path_buf(), reason };
+    let fail = |reason: String| StartupError::DataDir {
+        path: path.to_path_buf(),
+        reason,
+    };
     std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
     let probe = path.join(".write-test");
     std::fs::File::create(&probe)
@@ -146,7 +159,10 @@ fn personal_id_key(config: &Config) -> Result<String, StartupError> {
         return Err(StartupError::MissingKey);
     }
     let path = config.data_dir.join("personal-id.key");
-    let fail = |e: std::io::Error| StartupError::DataDir { path: path.clone(), reason: e.to_string() };
+    let fail = |e: std::io::Error| StartupError::DataDir {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
     if path.exists() {
         return std::fs::read_to_string(&path).map_err(fail);
     }

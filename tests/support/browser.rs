@@ -37,7 +37,10 @@ fn wait_until_listening(driver: &mut Child) {
     let stdout = driver.stdout.take().expect("chromedriver stdout");
     let mut lines = std::io::BufReader::new(stdout).lines();
     for line in lines.by_ref() {
-        if line.expect("chromedriver output").contains("started successfully") {
+        if line
+            .expect("chromedriver output")
+            .contains("started successfully")
+        {
             // Keep draining its output so chromedriver never blocks on a full pipe.
             std::thread::spawn(move || lines.for_each(drop));
             return;
@@ -47,7 +50,10 @@ fn wait_until_listening(driver: &mut Child) {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl Browser {
@@ -58,20 +64,25 @@ impl Browser {
     pub async fn launch((width, height): (u32, u32)) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let port = free_port();
-        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
-            .arg(format!("--port={port}"))
-            .env("TMPDIR", profile.path())
-            .env("XDG_CONFIG_HOME", profile.path())
-            .env("XDG_CACHE_HOME", profile.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian package chromium-driver) starts");
+        let driver = Command::new(
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .env("TMPDIR", profile.path())
+        .env("XDG_CONFIG_HOME", profile.path())
+        .env("XDG_CACHE_HOME", profile.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) starts");
         let mut driver = driver;
         wait_until_listening(&mut driver);
 
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().join("profile").display()));
+        args.push(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ));
         args.push(format!("--window-size={width},{height}"));
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -88,7 +99,11 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a Chromium session starts");
-        Browser { client, driver, _profile: profile }
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
     }
 
     /// Waits (up to 30 s) for an element to appear.
@@ -108,12 +123,18 @@ impl Browser {
     /// Runs a script that calls `done(value)` when its promise settles.
     pub async fn run_async(&self, body: &str) -> Value {
         let script = format!("const done = arguments[arguments.length - 1]; {body}");
-        self.client.execute_async(&script, vec![]).await.expect("async script")
+        self.client
+            .execute_async(&script, vec![])
+            .await
+            .expect("async script")
     }
 
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.client
-            .issue_cmd(Cdp { cmd: cmd.to_string(), params })
+            .issue_cmd(Cdp {
+                cmd: cmd.to_string(),
+                params,
+            })
             .await
             .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
     }
@@ -138,11 +159,21 @@ struct Cdp {
 }
 
 impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
     }
 }

@@ -22,7 +22,10 @@ use tokio::task::JoinHandle;
 pub const TEST_KEY: &str = "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=";
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// The built browser assets; tests that load pages need `scripts/build-frontend` first.
@@ -50,7 +53,9 @@ impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match backend {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+            Backend::Sqlite => {
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
+            }
             Backend::Postgres => fresh_postgres_database().await,
         };
         TestDb { backend, url, dir }
@@ -63,17 +68,24 @@ async fn fresh_postgres_database() -> String {
         "TEST_POSTGRES_URL is not set: PostgreSQL tests need the cluster that scripts/test starts",
     );
     let name = format!("ts_test_{:016x}", rand::random::<u64>());
-    let db = app::platform::db::Db::connect(&admin, &Default::default()).await.expect("connect to test cluster");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create database");
+    let db = app::platform::db::Db::connect(&admin, &Default::default())
+        .await
+        .expect("connect to test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(db.pool())
+        .await
+        .expect("create database");
     db.close().await;
     let (base, _) = admin.rsplit_once('/').expect("database URL with a path");
     format!("{base}/{name}")
 }
 
 pub fn test_config(db: &TestDb, mode: Mode) -> Config {
-    let mut config = Config::default();
-    config.mode = mode;
-    config.data_dir = db.dir.path().join("data");
+    let mut config = Config {
+        mode,
+        data_dir: db.dir.path().join("data"),
+        ..Config::default()
+    };
     config.database.url = Some(SecretString::from(db.url.clone()));
     config.security.personal_id_key = Some(SecretString::from(TEST_KEY));
     config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -107,7 +119,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
     let mut config = test_config(&db, mode);
-    let application = Application::build(&config, Clock::System).await.expect("server builds");
+    let application = Application::build(&config, Clock::System)
+        .await
+        .expect("server builds");
     let addr = application.local_addr().expect("bound address");
     config.server.public_url = format!("http://localhost:{}", addr.port());
     let state = application.state().clone();
@@ -119,7 +133,10 @@ pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
         addr,
         base_url: format!("http://localhost:{}", addr.port()),
         state,
-        client: reqwest::Client::builder().cookie_store(true).build().expect("http client"),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("http client"),
         config,
         shutdown: Some(tx),
         task: Some(task),
@@ -138,7 +155,9 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server stopped cleanly");
+            task.await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
     }
 

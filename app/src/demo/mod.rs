@@ -10,7 +10,9 @@ use sqlx::AnyConnection;
 use time::macros::date;
 use time::{Date, Month};
 
-use crate::people::store::{self, NewGuardian, NewPerson, NewSchool, NewStaff, NewStudent, NewSubject};
+use crate::people::store::{
+    self, NewGuardian, NewPerson, NewSchool, NewStaff, NewStudent, NewSubject,
+};
 use crate::people::{Assessment, FullName, Relation, StaffRole};
 use crate::platform::audit::Actor;
 use crate::platform::crypto::PidCrypto;
@@ -28,49 +30,178 @@ pub struct DemoPerson {
 }
 
 pub const DEMO_PEOPLE: &[DemoPerson] = &[
-    DemoPerson { role: "district_admin", personal_id: "079180000001", full_name: "Trương Thị Hồng", birth_date: "19800312" },
-    DemoPerson { role: "school_admin", personal_id: "079078000002", full_name: "Lâm Văn Phúc", birth_date: "19780521" },
-    DemoPerson { role: "clerk", personal_id: "079190000003", full_name: "Đinh Thị Thu", birth_date: "19900802" },
-    DemoPerson { role: "teacher", personal_id: "079087000004", full_name: "Phan Minh Khoa", birth_date: "19870117" },
-    DemoPerson { role: "guardian", personal_id: "079185000005", full_name: "Nguyễn Thị Lan", birth_date: "19850930" },
+    DemoPerson {
+        role: "district_admin",
+        personal_id: "079180000001",
+        full_name: "Trương Thị Hồng",
+        birth_date: "19800312",
+    },
+    DemoPerson {
+        role: "school_admin",
+        personal_id: "079078000002",
+        full_name: "Lâm Văn Phúc",
+        birth_date: "19780521",
+    },
+    DemoPerson {
+        role: "clerk",
+        personal_id: "079190000003",
+        full_name: "Đinh Thị Thu",
+        birth_date: "19900802",
+    },
+    DemoPerson {
+        role: "teacher",
+        personal_id: "079087000004",
+        full_name: "Phan Minh Khoa",
+        birth_date: "19870117",
+    },
+    DemoPerson {
+        role: "guardian",
+        personal_id: "079185000005",
+        full_name: "Nguyễn Thị Lan",
+        birth_date: "19850930",
+    },
 ];
 
 pub const DISTRICT_CODE: &str = "79-NHABE";
 pub const SCHOOL_CODES: [&str; 2] = ["79000701", "79000702"];
-const SEED: u64 = 2026_12_04;
+const SEED: u64 = 20_261_204;
 const STUDENTS_PER_CLASS: usize = 40;
 
 const FAMILY: &[&str] = &[
-    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ",
-    "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Mai", "Tô",
+    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan",
+    "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Mai",
+    "Tô",
 ];
-const MIDDLE_M: &[&str] = &["Văn", "Minh", "Quốc", "Gia", "Đức", "Hoàng", "Thành", "Anh", "Hữu", "Công", "Nhật", "Tuấn"];
-const MIDDLE_F: &[&str] = &["Thị", "Ngọc", "Thu", "Bảo", "Khánh", "Phương", "Minh", "Thanh", "Mai", "Hoài", "Thị Minh", "Ngọc Bảo"];
+const MIDDLE_M: &[&str] = &[
+    "Văn", "Minh", "Quốc", "Gia", "Đức", "Hoàng", "Thành", "Anh", "Hữu", "Công", "Nhật", "Tuấn",
+];
+const MIDDLE_F: &[&str] = &[
+    "Thị",
+    "Ngọc",
+    "Thu",
+    "Bảo",
+    "Khánh",
+    "Phương",
+    "Minh",
+    "Thanh",
+    "Mai",
+    "Hoài",
+    "Thị Minh",
+    "Ngọc Bảo",
+];
 const GIVEN_M: &[&str] = &[
-    "An", "Bình", "Dũng", "Đức", "Huy", "Khang", "Khoa", "Long", "Minh", "Nam", "Phúc", "Quân", "Sơn", "Tâm",
-    "Thắng", "Trí", "Tuấn", "Việt", "Vinh", "Hải", "Hiếu", "Kiệt", "Lâm", "Phát", "Tài", "Ân", "Em", "Duy",
+    "An", "Bình", "Dũng", "Đức", "Huy", "Khang", "Khoa", "Long", "Minh", "Nam", "Phúc", "Quân",
+    "Sơn", "Tâm", "Thắng", "Trí", "Tuấn", "Việt", "Vinh", "Hải", "Hiếu", "Kiệt", "Lâm", "Phát",
+    "Tài", "Ân", "Em", "Duy",
 ];
 const GIVEN_F: &[&str] = &[
-    "Anh", "Ánh", "Châu", "Chi", "Diệp", "Giang", "Hà", "Hân", "Hương", "Linh", "Lan", "Mai", "My", "Ngân", "Nhi",
-    "Như", "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Trâm", "Uyên", "Vy", "Yến", "Ân", "Ngọc", "Đào",
+    "Anh", "Ánh", "Châu", "Chi", "Diệp", "Giang", "Hà", "Hân", "Hương", "Linh", "Lan", "Mai", "My",
+    "Ngân", "Nhi", "Như", "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Trâm", "Uyên", "Vy", "Yến",
+    "Ân", "Ngọc", "Đào",
 ];
-const OCCUPATIONS: &[&str] = &["Công nhân", "Buôn bán", "Nông dân", "Viên chức", "Kinh doanh", "Nội trợ", "Lái xe", "Kỹ sư"];
+const OCCUPATIONS: &[&str] = &[
+    "Công nhân",
+    "Buôn bán",
+    "Nông dân",
+    "Viên chức",
+    "Kinh doanh",
+    "Nội trợ",
+    "Lái xe",
+    "Kỹ sư",
+];
 
 /// (code, Vietnamese, English, assessment, periods per year in grades 6–7, in grades 8–9)
 const SUBJECTS: &[(&str, &str, &str, Assessment, i64, i64)] = &[
-    ("NGU_VAN", "Ngữ văn", "Literature", Assessment::Scored, 140, 140),
+    (
+        "NGU_VAN",
+        "Ngữ văn",
+        "Literature",
+        Assessment::Scored,
+        140,
+        140,
+    ),
     ("TOAN", "Toán", "Mathematics", Assessment::Scored, 140, 140),
-    ("TIENG_ANH", "Tiếng Anh", "English", Assessment::Scored, 105, 105),
-    ("GDCD", "Giáo dục công dân", "Civics", Assessment::Scored, 35, 35),
-    ("LS_DL", "Lịch sử và Địa lí", "History and Geography", Assessment::Scored, 105, 105),
-    ("KHTN", "Khoa học tự nhiên", "Natural science", Assessment::Scored, 140, 140),
-    ("CONG_NGHE", "Công nghệ", "Technology", Assessment::Scored, 35, 52),
-    ("TIN_HOC", "Tin học", "Informatics", Assessment::Scored, 35, 35),
-    ("GDTC", "Giáo dục thể chất", "Physical education", Assessment::Comment, 70, 70),
+    (
+        "TIENG_ANH",
+        "Tiếng Anh",
+        "English",
+        Assessment::Scored,
+        105,
+        105,
+    ),
+    (
+        "GDCD",
+        "Giáo dục công dân",
+        "Civics",
+        Assessment::Scored,
+        35,
+        35,
+    ),
+    (
+        "LS_DL",
+        "Lịch sử và Địa lí",
+        "History and Geography",
+        Assessment::Scored,
+        105,
+        105,
+    ),
+    (
+        "KHTN",
+        "Khoa học tự nhiên",
+        "Natural science",
+        Assessment::Scored,
+        140,
+        140,
+    ),
+    (
+        "CONG_NGHE",
+        "Công nghệ",
+        "Technology",
+        Assessment::Scored,
+        35,
+        52,
+    ),
+    (
+        "TIN_HOC",
+        "Tin học",
+        "Informatics",
+        Assessment::Scored,
+        35,
+        35,
+    ),
+    (
+        "GDTC",
+        "Giáo dục thể chất",
+        "Physical education",
+        Assessment::Comment,
+        70,
+        70,
+    ),
     ("AM_NHAC", "Âm nhạc", "Music", Assessment::Comment, 35, 35),
-    ("MI_THUAT", "Mĩ thuật", "Fine arts", Assessment::Comment, 35, 35),
-    ("HDTN", "Hoạt động trải nghiệm, hướng nghiệp", "Experiential activities", Assessment::Comment, 105, 105),
-    ("GDDP", "Nội dung giáo dục địa phương", "Local education", Assessment::Comment, 35, 35),
+    (
+        "MI_THUAT",
+        "Mĩ thuật",
+        "Fine arts",
+        Assessment::Comment,
+        35,
+        35,
+    ),
+    (
+        "HDTN",
+        "Hoạt động trải nghiệm, hướng nghiệp",
+        "Experiential activities",
+        Assessment::Comment,
+        105,
+        105,
+    ),
+    (
+        "GDDP",
+        "Nội dung giáo dục địa phương",
+        "Local education",
+        Assessment::Comment,
+        35,
+        35,
+    ),
 ];
 
 /// What was made, for the start-up message.
@@ -84,9 +215,15 @@ pub struct DemoSummary {
 }
 
 /// Seeds the demo district when the database holds no district yet; returns what it made.
-pub async fn seed_if_empty(db: &Db, crypto: &PidCrypto, now: i64) -> Result<Option<DemoSummary>, AppError> {
+pub async fn seed_if_empty(
+    db: &Db,
+    crypto: &PidCrypto,
+    now: i64,
+) -> Result<Option<DemoSummary>, AppError> {
     let mut tx = db.pool().begin().await?;
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts").fetch_one(&mut *tx).await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts")
+        .fetch_one(&mut *tx)
+        .await?;
     if existing > 0 {
         return Ok(None);
     }
@@ -104,12 +241,36 @@ struct Seeder<'a> {
     summary: DemoSummary,
 }
 
-fn pid(text: &str) -> Result<PersonalId, AppError> {
-    PersonalId::parse(text)
+/// A person as the population database knows them.
+struct Citizen {
+    personal_id: PersonalId,
+    name: FullName,
+    born: Date,
+    sex: Sex,
 }
 
-fn name(full: &str) -> FullName {
-    FullName::parse(full).unwrap_or_else(|| FullName::from_parts("", "", full))
+impl Citizen {
+    /// One of [`DEMO_PEOPLE`]; the sex comes from the ID number's century/sex digit.
+    fn demo(person: &DemoPerson) -> Result<Citizen, AppError> {
+        let personal_id = PersonalId::parse(person.personal_id)?;
+        let sex = personal_id.birth_century_and_sex().1;
+        Ok(Citizen {
+            name: FullName::parse(person.full_name).ok_or_else(internal)?,
+            born: birth_date(person.birth_date).ok_or_else(internal)?,
+            personal_id,
+            sex,
+        })
+    }
+
+    fn as_new_person(&self, school_id: i64) -> NewPerson<'_> {
+        NewPerson {
+            school_id,
+            personal_id: Some(&self.personal_id),
+            name: &self.name,
+            date_of_birth: Some(self.born),
+            sex: Some(self.sex),
+        }
+    }
 }
 
 fn birth_date(yyyymmdd: &str) -> Option<Date> {
@@ -117,6 +278,10 @@ fn birth_date(yyyymmdd: &str) -> Option<Date> {
     let month: u8 = yyyymmdd.get(4..6)?.parse().ok()?;
     let day: u8 = yyyymmdd.get(6..8)?.parse().ok()?;
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+fn internal() -> AppError {
+    AppError::new(crate::platform::error::ErrorCode::Internal)
 }
 
 struct SchoolIds {
@@ -139,41 +304,62 @@ impl<'a> Seeder<'a> {
         }
     }
 
-    fn next_pid(&mut self, birth_year: i32, sex: Sex) -> Option<PersonalId> {
-        self.serial += 1;
-        PersonalId::compose(79, birth_year, sex, self.serial)
-    }
-
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.rng.gen_range(0..items.len())]
     }
 
-    fn random_name(&mut self, sex: Sex, family: Option<&str>) -> FullName {
-        let family = family.map(str::to_string).unwrap_or_else(|| self.pick(FAMILY).to_string());
+    fn random_sex(&mut self, female_share: f64) -> Sex {
+        if self.rng.gen_bool(female_share) {
+            Sex::Female
+        } else {
+            Sex::Male
+        }
+    }
+
+    /// A made-up citizen born in one of `years`, with a fresh ID number.
+    fn citizen(
+        &mut self,
+        sex: Sex,
+        years: std::ops::RangeInclusive<i32>,
+        family: Option<&str>,
+    ) -> Result<Citizen, AppError> {
+        let year = self.rng.gen_range(years);
+        let born = Date::from_ordinal_date(year, self.rng.gen_range(1..=365u16))
+            .map_err(|_| internal())?;
+        self.serial += 1;
+        let family = family
+            .map(str::to_string)
+            .unwrap_or_else(|| self.pick(FAMILY).to_string());
         let (middles, givens) = match sex {
             Sex::Male => (MIDDLE_M, GIVEN_M),
             Sex::Female => (MIDDLE_F, GIVEN_F),
         };
-        FullName::from_parts(&family, self.pick(middles), self.pick(givens))
-    }
-
-    fn random_date(&mut self, year: i32) -> Date {
-        let day_of_year = self.rng.gen_range(1..=365u16);
-        Date::from_ordinal_date(year, day_of_year).unwrap_or(date!(2000 - 01 - 01))
+        let name = FullName::from_parts(&family, self.pick(middles), self.pick(givens));
+        Ok(Citizen {
+            personal_id: PersonalId::compose(79, year, sex, self.serial).ok_or_else(internal)?,
+            name,
+            born,
+            sex,
+        })
     }
 
     async fn seed(mut self, conn: &mut AnyConnection) -> Result<DemoSummary, AppError> {
-        let district = store::insert_district(conn, DISTRICT_CODE, "Huyện Nhà Bè", "79", self.now).await?;
+        let district =
+            store::insert_district(conn, DISTRICT_CODE, "Huyện Nhà Bè", "79", self.now).await?;
+        let admin = Citizen::demo(&DEMO_PEOPLE[0])?;
         store::insert_district_admin(
             conn,
             self.crypto,
             district,
-            &pid(DEMO_PEOPLE[0].personal_id)?,
-            DEMO_PEOPLE[0].full_name,
+            &admin.personal_id,
+            &admin.name.full(),
             self.now,
         )
         .await?;
-        let names = ["Trường THCS Phước Kiển (demo)", "Trường THCS Hiệp Phước (demo)"];
+        let names = [
+            "Trường THCS Phước Kiển (demo)",
+            "Trường THCS Hiệp Phước (demo)",
+        ];
         for (index, (code, school_name)) in SCHOOL_CODES.iter().zip(names).enumerate() {
             let ids = self.school(conn, district, code, school_name).await?;
             self.staff(conn, &ids, index == 0).await?;
@@ -201,14 +387,45 @@ impl<'a> Seeder<'a> {
             self.now,
         )
         .await?;
-        let year = store::insert_school_year(conn, school, "2026-2027", date!(2026 - 09 - 05), date!(2027 - 05 - 31), true).await?;
-        store::insert_semester(conn, school, year, 1, date!(2026 - 09 - 05), date!(2027 - 01 - 16)).await?;
-        store::insert_semester(conn, school, year, 2, date!(2027 - 01 - 18), date!(2027 - 05 - 31)).await?;
+        let year = store::insert_school_year(
+            conn,
+            school,
+            "2026-2027",
+            date!(2026 - 09 - 05),
+            date!(2027 - 05 - 31),
+            true,
+        )
+        .await?;
+        store::insert_semester(
+            conn,
+            school,
+            year,
+            1,
+            date!(2026 - 09 - 05),
+            date!(2027 - 01 - 16),
+        )
+        .await?;
+        store::insert_semester(
+            conn,
+            school,
+            year,
+            2,
+            date!(2027 - 01 - 18),
+            date!(2027 - 05 - 31),
+        )
+        .await?;
         let mut subjects = Vec::new();
         for (order, (code, vi, en, assessment, lower, upper)) in SUBJECTS.iter().enumerate() {
             let subject = store::insert_subject(
                 conn,
-                &NewSubject { school_id: school, code, name_vi: vi, name_en: en, assessment: *assessment, sort_order: order as i64 },
+                &NewSubject {
+                    school_id: school,
+                    code,
+                    name_vi: vi,
+                    name_en: en,
+                    assessment: *assessment,
+                    sort_order: order as i64,
+                },
             )
             .await?;
             for grade in 6..=9 {
@@ -220,83 +437,97 @@ impl<'a> Seeder<'a> {
         let mut classes = Vec::new();
         for grade in 6..=9i64 {
             for section in 1..=2 {
-                let class = store::insert_class(conn, school, year, grade, &format!("{grade}A{section}")).await?;
+                let class =
+                    store::insert_class(conn, school, year, grade, &format!("{grade}A{section}"))
+                        .await?;
                 classes.push((class, grade));
             }
         }
         self.summary.schools += 1;
         self.summary.classes += classes.len();
-        Ok(SchoolIds { school, code: code.to_string(), year, classes, subjects })
+        Ok(SchoolIds {
+            school,
+            code: code.to_string(),
+            year,
+            classes,
+            subjects,
+        })
     }
 
     async fn add_staff(
         &mut self,
         conn: &mut AnyConnection,
         school: i64,
-        personal_id: &PersonalId,
-        full_name: &FullName,
-        born: Option<Date>,
-        sex: Sex,
+        who: &Citizen,
         roles: &[StaffRole],
         position: &str,
     ) -> Result<i64, AppError> {
         self.summary.staff += 1;
-        store::insert_staff(
-            conn,
-            self.crypto,
-            &self.actor,
-            &NewStaff {
-                person: NewPerson { school_id: school, personal_id: Some(personal_id), name: full_name, date_of_birth: born, sex: Some(sex) },
-                position: Some(position),
-                phone: None,
-                roles,
-            },
-            self.now,
-        )
-        .await
+        let staff = NewStaff {
+            person: who.as_new_person(school),
+            position: Some(position),
+            phone: None,
+            roles,
+        };
+        store::insert_staff(conn, self.crypto, &self.actor, &staff, self.now).await
     }
 
-    /// A principal, a clerk, and one teacher per subject group, each teaching every class;
-    /// the first eight teachers are homeroom teachers.
-    async fn staff(&mut self, conn: &mut AnyConnection, ids: &SchoolIds, pilot: bool) -> Result<(), AppError> {
-        let fixed = |i: usize| &DEMO_PEOPLE[i];
-        let (admin_pid, admin_name, admin_born) = if pilot {
-            (pid(fixed(1).personal_id)?, name(fixed(1).full_name), birth_date(fixed(1).birth_date))
+    /// A principal, a clerk, and one teacher per subject, each teaching it in every class;
+    /// eight of them are also homeroom teachers of one class each.
+    async fn staff(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &SchoolIds,
+        pilot: bool,
+    ) -> Result<(), AppError> {
+        let principal = if pilot {
+            Citizen::demo(&DEMO_PEOPLE[1])?
         } else {
-            let born = self.random_date(1975);
-            (self.next_pid(1975, Sex::Male).ok_or_else(internal)?, self.random_name(Sex::Male, None), Some(born))
+            self.citizen(Sex::Male, 1970..=1980, None)?
         };
-        self.add_staff(conn, ids.school, &admin_pid, &admin_name, admin_born, Sex::Male, &[StaffRole::SchoolAdmin, StaffRole::Timetabler], "Hiệu trưởng").await?;
-
-        let (clerk_pid, clerk_name, clerk_born) = if pilot {
-            (pid(fixed(2).personal_id)?, name(fixed(2).full_name), birth_date(fixed(2).birth_date))
+        self.add_staff(
+            conn,
+            ids.school,
+            &principal,
+            &[StaffRole::SchoolAdmin, StaffRole::Timetabler],
+            "Hiệu trưởng",
+        )
+        .await?;
+        let clerk = if pilot {
+            Citizen::demo(&DEMO_PEOPLE[2])?
         } else {
-            let born = self.random_date(1992);
-            (self.next_pid(1992, Sex::Female).ok_or_else(internal)?, self.random_name(Sex::Female, None), Some(born))
+            self.citizen(Sex::Female, 1985..=1995, None)?
         };
-        self.add_staff(conn, ids.school, &clerk_pid, &clerk_name, clerk_born, Sex::Female, &[StaffRole::Clerk], "Văn thư").await?;
+        self.add_staff(conn, ids.school, &clerk, &[StaffRole::Clerk], "Văn thư")
+            .await?;
 
         let mut teachers = Vec::new();
         for (index, subject) in ids.subjects.iter().enumerate() {
-            let (teacher_pid, teacher_name, born, sex) = if pilot && index == 1 {
-                // The demo teacher teaches mathematics and is homeroom teacher of 6A1.
-                (pid(fixed(3).personal_id)?, name(fixed(3).full_name), birth_date(fixed(3).birth_date), Sex::Male)
+            // The demo teacher teaches mathematics (the second subject).
+            let teacher = if pilot && index == 1 {
+                Citizen::demo(&DEMO_PEOPLE[3])?
             } else {
-                let sex = if self.rng.gen_bool(0.7) { Sex::Female } else { Sex::Male };
-                let year = self.rng.gen_range(1970..=1998);
-                let born = self.random_date(year);
-                (self.next_pid(year, sex).ok_or_else(internal)?, self.random_name(sex, None), Some(born), sex)
+                let sex = self.random_sex(0.7);
+                self.citizen(sex, 1970..=1998, None)?
             };
-            let teacher = self.add_staff(conn, ids.school, &teacher_pid, &teacher_name, born, sex, &[StaffRole::Teacher], "Giáo viên").await?;
+            let teacher = self
+                .add_staff(
+                    conn,
+                    ids.school,
+                    &teacher,
+                    &[StaffRole::Teacher],
+                    "Giáo viên",
+                )
+                .await?;
             for (class, _) in &ids.classes {
-                store::assign_teaching(conn, ids.school, ids.year, teacher, *class, Some(*subject)).await?;
+                store::assign_teaching(conn, ids.school, ids.year, teacher, *class, Some(*subject))
+                    .await?;
             }
             teachers.push(teacher);
         }
-        // Homeroom: the mathematics teacher first (6A1), then the others in order.
-        let mut homeroom_order = vec![teachers[1], teachers[0]];
-        homeroom_order.extend(teachers.iter().skip(2));
-        for ((class, _), teacher) in ids.classes.iter().zip(homeroom_order) {
+        // Homeroom: the mathematics teacher takes 6A1, then the others in order.
+        teachers.swap(0, 1);
+        for ((class, _), teacher) in ids.classes.iter().zip(teachers) {
             store::assign_teaching(conn, ids.school, ids.year, teacher, *class, None).await?;
         }
         Ok(())
@@ -306,94 +537,117 @@ impl<'a> Seeder<'a> {
         &mut self,
         conn: &mut AnyConnection,
         school: i64,
-        personal_id: &PersonalId,
-        full_name: &FullName,
-        born: Option<Date>,
-        sex: Sex,
+        who: &Citizen,
     ) -> Result<i64, AppError> {
         self.summary.guardians += 1;
         let phone = format!("09{:08}", self.rng.gen_range(0..100_000_000u32));
         let occupation = self.pick(OCCUPATIONS);
-        store::insert_guardian(
+        let guardian = NewGuardian {
+            person: who.as_new_person(school),
+            phone: Some(&phone),
+            occupation: Some(occupation),
+        };
+        store::insert_guardian(conn, self.crypto, &self.actor, &guardian, self.now).await
+    }
+
+    async fn link(
+        &mut self,
+        conn: &mut AnyConnection,
+        school: i64,
+        guardian: i64,
+        student: i64,
+        relation: Relation,
+    ) -> Result<(), AppError> {
+        store::link_guardian(
             conn,
-            self.crypto,
             &self.actor,
-            &NewGuardian {
-                person: NewPerson { school_id: school, personal_id: Some(personal_id), name: full_name, date_of_birth: born, sex: Some(sex) },
-                phone: Some(&phone),
-                occupation: Some(occupation),
-            },
+            school,
+            guardian,
+            student,
+            relation,
             self.now,
         )
         .await
+        .map(drop)
     }
 
-    async fn students(&mut self, conn: &mut AnyConnection, ids: &SchoolIds, pilot: bool) -> Result<(), AppError> {
+    async fn students(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &SchoolIds,
+        pilot: bool,
+    ) -> Result<(), AppError> {
         let school = ids.school;
-        // The demo guardian's two children (6A1 and 8A1) share her record.
-        let mut demo_guardian = None;
-        if pilot {
-            let lan = &DEMO_PEOPLE[4];
-            demo_guardian = Some(self.add_guardian(conn, school, &pid(lan.personal_id)?, &name(lan.full_name), birth_date(lan.birth_date), Sex::Female).await?);
-        }
+        // In the pilot school: the demo guardian is the mother of the first child of 6A1 and of
+        // 8A1 (one record, two children); the demo teacher is the father of the first of 9A2.
+        let demo_mother = match pilot {
+            true => Some(
+                self.add_guardian(conn, school, &Citizen::demo(&DEMO_PEOPLE[4])?)
+                    .await?,
+            ),
+            false => None,
+        };
         for (class_index, (class, grade)) in ids.classes.iter().enumerate() {
             let birth_year = 2021 - *grade as i32;
-            let mut sexes: Vec<Sex> = (0..STUDENTS_PER_CLASS).map(|i| if i % 2 == 0 { Sex::Male } else { Sex::Female }).collect();
+            let mut sexes: Vec<Sex> = (0..STUDENTS_PER_CLASS)
+                .map(|i| if i % 2 == 0 { Sex::Male } else { Sex::Female })
+                .collect();
             sexes.shuffle(&mut self.rng);
             for (position, sex) in sexes.into_iter().enumerate() {
-                let khoa_child = pilot && position == 0 && class_index == 7;
-                let father_family = if khoa_child { "Phan" } else { self.pick(FAMILY) };
-                let child_name = self.random_name(sex, Some(father_family));
-                let born = self.random_date(birth_year);
-                let child_pid = self.next_pid(birth_year, sex).ok_or_else(internal)?;
+                let first_of =
+                    |indexes: &[usize]| pilot && position == 0 && indexes.contains(&class_index);
+                let (lan_child, khoa_child) = (first_of(&[0, 4]), first_of(&[7]));
+                let family = if khoa_child {
+                    "Phan"
+                } else {
+                    self.pick(FAMILY)
+                };
+                let child = self.citizen(sex, birth_year..=birth_year, Some(family))?;
                 self.summary.students += 1;
                 // Ten digits: the school code's last six, then a running number.
-                let moet_code = format!("{}{:04}", &ids.code[ids.code.len().saturating_sub(6)..], self.summary.students);
-                let student = store::insert_student(
+                let moet_code = format!(
+                    "{}{:04}",
+                    &ids.code[ids.code.len().saturating_sub(6)..],
+                    self.summary.students
+                );
+                let new_student = NewStudent {
+                    person: child.as_new_person(school),
+                    moet_code: Some(&moet_code),
+                    ethnicity: Some("Kinh"),
+                };
+                let student =
+                    store::insert_student(conn, self.crypto, &self.actor, &new_student, self.now)
+                        .await?;
+                store::enroll(
                     conn,
-                    self.crypto,
-                    &self.actor,
-                    &NewStudent {
-                        person: NewPerson { school_id: school, personal_id: Some(&child_pid), name: &child_name, date_of_birth: Some(born), sex: Some(sex) },
-                        moet_code: Some(&moet_code),
-                        ethnicity: Some("Kinh"),
-                    },
-                    self.now,
+                    school,
+                    ids.year,
+                    *class,
+                    student,
+                    date!(2026 - 09 - 05),
                 )
                 .await?;
-                store::enroll(conn, school, ids.year, *class, student, date!(2026 - 09 - 05)).await?;
 
-                let demo_child = pilot && position == 0 && (class_index == 0 || class_index == 4);
-                if let (true, Some(lan)) = (demo_child, demo_guardian) {
-                    store::link_guardian(conn, &self.actor, school, lan, student, Relation::Mother, self.now).await?;
+                if let (true, Some(lan)) = (lan_child, demo_mother) {
+                    self.link(conn, school, lan, student, Relation::Mother)
+                        .await?;
                     continue;
                 }
-                let father = if khoa_child {
-                    // The demo teacher is also a parent here (one person, two roles).
-                    let khoa = &DEMO_PEOPLE[3];
-                    self.add_guardian(conn, school, &pid(khoa.personal_id)?, &name(khoa.full_name), birth_date(khoa.birth_date), Sex::Male).await?
-                } else {
-                    let father_year = self.rng.gen_range(1972..=1990);
-                    let father_born = self.random_date(father_year);
-                    let father_pid = self.next_pid(father_year, Sex::Male).ok_or_else(internal)?;
-                    let father_name = self.random_name(Sex::Male, Some(father_family));
-                    self.add_guardian(conn, school, &father_pid, &father_name, Some(father_born), Sex::Male).await?
+                let father = match khoa_child {
+                    true => Citizen::demo(&DEMO_PEOPLE[3])?,
+                    false => self.citizen(Sex::Male, 1972..=1990, Some(family))?,
                 };
-                store::link_guardian(conn, &self.actor, school, father, student, Relation::Father, self.now).await?;
+                let father = self.add_guardian(conn, school, &father).await?;
+                self.link(conn, school, father, student, Relation::Father)
+                    .await?;
                 if self.rng.gen_bool(0.75) {
-                    let mother_year = self.rng.gen_range(1975..=1992);
-                    let mother_born = self.random_date(mother_year);
-                    let mother_pid = self.next_pid(mother_year, Sex::Female).ok_or_else(internal)?;
-                    let mother_name = self.random_name(Sex::Female, None);
-                    let mother = self.add_guardian(conn, school, &mother_pid, &mother_name, Some(mother_born), Sex::Female).await?;
-                    store::link_guardian(conn, &self.actor, school, mother, student, Relation::Mother, self.now).await?;
+                    let mother = self.citizen(Sex::Female, 1975..=1992, None)?;
+                    let mother = self.add_guardian(conn, school, &mother).await?;
+                    self.link(conn, school, mother, student, Relation::Mother)
+                        .await?;
                 }
             }
         }
         Ok(())
     }
-}
-
-fn internal() -> AppError {
-    AppError::new(crate::platform::error::ErrorCode::Internal)
 }

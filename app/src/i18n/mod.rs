@@ -167,7 +167,10 @@ mod browser {
             let _ = element.set_attribute("lang", lang.code());
         }
         if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
-            let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+            let cookie = format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                lang.code()
+            );
             let _ = html.set_cookie(&cookie);
         }
     }
@@ -195,7 +198,10 @@ mod tests {
 
     #[test]
     fn the_lang_cookie_is_read_among_others() {
-        assert_eq!(Lang::from_cookie_header("a=1; lang=en; b=2"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_cookie_header("a=1; lang=en; b=2"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_cookie_header("lang=vi"), Some(Lang::Vi));
         assert_eq!(Lang::from_cookie_header("lang=fr"), None);
         assert_eq!(Lang::from_cookie_header("xlang=en"), None);
@@ -205,7 +211,10 @@ mod tests {
     fn every_shell_text_exists_in_both_languages() {
         for text in ShellText::ALL {
             for lang in Lang::ALL {
-                assert!(!text.text(lang).trim().is_empty(), "{text:?} has no {lang:?} text");
+                assert!(
+                    !text.text(lang).trim().is_empty(),
+                    "{text:?} has no {lang:?} text"
+                );
             }
         }
     }

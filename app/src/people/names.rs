@@ -18,7 +18,11 @@ impl FullName {
         let normalized = normalize_name(full);
         let mut words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let given = words.pop()?.to_string();
-        let family = if words.is_empty() { String::new() } else { words.remove(0).to_string() };
+        let family = if words.is_empty() {
+            String::new()
+        } else {
+            words.remove(0).to_string()
+        };
         Some(FullName {
             family,
             middle: words.join(" "),
@@ -35,11 +39,15 @@ impl FullName {
     }
 
     pub fn full(&self) -> String {
-        [self.family.as_str(), self.middle.as_str(), self.given.as_str()]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            self.family.as_str(),
+            self.middle.as_str(),
+            self.given.as_str(),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 
     /// Class lists are read out by given name, then middle name, then family name.
@@ -63,7 +71,10 @@ mod tests {
         let name = FullName::parse(" Nguyễn  Thị Minh Anh ").unwrap();
         assert_eq!(name, FullName::from_parts("Nguyễn", "Thị Minh", "Anh"));
         assert_eq!(name.full(), "Nguyễn Thị Minh Anh");
-        assert_eq!(FullName::parse("Lê Na").unwrap(), FullName::from_parts("Lê", "", "Na"));
+        assert_eq!(
+            FullName::parse("Lê Na").unwrap(),
+            FullName::from_parts("Lê", "", "Na")
+        );
         assert_eq!(FullName::parse("Hoa").unwrap().full(), "Hoa");
         assert_eq!(FullName::parse("   "), None);
     }

@@ -6,7 +6,9 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use time::Date;
 
-use super::{Assessment, ClassListEntry, FullName, Relation, SchoolSummary, StaffRole, sort_class_list};
+use super::{
+    Assessment, ClassListEntry, FullName, Relation, SchoolSummary, StaffRole, sort_class_list,
+};
 use crate::platform::audit::{self, Actor, AuditAction, AuditEvent};
 use crate::platform::collation::{collation_key, fold_for_search};
 use crate::platform::crypto::PidCrypto;
@@ -17,7 +19,10 @@ use crate::platform::personal_id::{PersonalId, Sex};
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Runs an `INSERT … RETURNING id`.
-async fn insert_returning_id(query: AnyQuery<'_>, conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+async fn insert_returning_id(
+    query: AnyQuery<'_>,
+    conn: &mut AnyConnection,
+) -> Result<i64, sqlx::Error> {
     query.fetch_one(conn).await?.try_get::<i64, _>(0)
 }
 
@@ -49,7 +54,11 @@ pub struct NewSchool<'a> {
     pub phone: Option<&'a str>,
 }
 
-pub async fn insert_school(conn: &mut AnyConnection, school: &NewSchool<'_>, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn insert_school(
+    conn: &mut AnyConnection,
+    school: &NewSchool<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     insert_returning_id(
         sqlx::query(
             "INSERT INTO schools (district_id, moet_code, name, address, phone, created_at, updated_at)
@@ -149,7 +158,10 @@ pub struct NewSubject<'a> {
     pub sort_order: i64,
 }
 
-pub async fn insert_subject(conn: &mut AnyConnection, subject: &NewSubject<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert_subject(
+    conn: &mut AnyConnection,
+    subject: &NewSubject<'_>,
+) -> Result<i64, sqlx::Error> {
     insert_returning_id(
         sqlx::query(
             "INSERT INTO subjects (school_id, code, name_vi, name_en, assessment, sort_order)
@@ -267,7 +279,16 @@ pub async fn insert_student(
         &mut *conn,
     )
     .await?;
-    audit_change(conn, actor, p.school_id, AuditAction::Create, "student", id, now).await?;
+    audit_change(
+        conn,
+        actor,
+        p.school_id,
+        AuditAction::Create,
+        "student",
+        id,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -364,7 +385,16 @@ pub async fn insert_staff(
             .execute(&mut *conn)
             .await?;
     }
-    audit_change(conn, actor, p.school_id, AuditAction::Create, "staff", id, now).await?;
+    audit_change(
+        conn,
+        actor,
+        p.school_id,
+        AuditAction::Create,
+        "staff",
+        id,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -452,7 +482,16 @@ pub async fn insert_guardian(
         &mut *conn,
     )
     .await?;
-    audit_change(conn, actor, p.school_id, AuditAction::Create, "guardian", id, now).await?;
+    audit_change(
+        conn,
+        actor,
+        p.school_id,
+        AuditAction::Create,
+        "guardian",
+        id,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -478,7 +517,16 @@ pub async fn link_guardian(
         &mut *conn,
     )
     .await?;
-    audit_change(conn, actor, school_id, AuditAction::Create, "guardian_link", id, now).await?;
+    audit_change(
+        conn,
+        actor,
+        school_id,
+        AuditAction::Create,
+        "guardian_link",
+        id,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 

@@ -26,8 +26,8 @@ fn tone_weight(mark: char) -> Option<u8> {
 
 /// The 29 letters of the Vietnamese alphabet plus f, j, w, z (used in foreign names), in order.
 const ALPHABET: &[&str] = &[
-    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "ô",
-    "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
+    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+    "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
 ];
 
 /// Primary weight of a base letter with its letter-forming mark (breve, circumflex, horn).
@@ -80,7 +80,10 @@ pub fn collation_key(text: &str) -> CollationKey {
             let mark = decomposed[i];
             if let Some(weight) = tone_weight(mark) {
                 tone = weight;
-            } else if matches!(mark, COMBINING_BREVE | COMBINING_CIRCUMFLEX | COMBINING_HORN) {
+            } else if matches!(
+                mark,
+                COMBINING_BREVE | COMBINING_CIRCUMFLEX | COMBINING_HORN
+            ) {
                 modifier = Some(mark);
             } else if !is_combining(mark) {
                 break;
@@ -134,7 +137,11 @@ pub fn fold_for_search(text: &str) -> String {
 
 /// Input may arrive in NFD (macOS, some keyboards); names are kept in NFC with single spaces.
 pub fn normalize_name(text: &str) -> String {
-    text.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    text.nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -166,7 +173,10 @@ mod tests {
 
     #[test]
     fn tones_order_none_grave_hook_tilde_acute_dot() {
-        assert_eq!(sorted(&["Mạ", "Má", "Mã", "Mả", "Mà", "Ma"]), ["Ma", "Mà", "Mả", "Mã", "Má", "Mạ"]);
+        assert_eq!(
+            sorted(&["Mạ", "Má", "Mã", "Mả", "Mà", "Ma"]),
+            ["Ma", "Mà", "Mả", "Mã", "Má", "Mạ"]
+        );
     }
 
     #[test]

@@ -95,7 +95,13 @@ impl PidCrypto {
         let (nonce, sealed) = stored[1..].split_at(NONCE_LEN);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: AAD })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: AAD,
+                },
+            )
             .map_err(|_| CryptoError::Undecryptable)?;
         let text = String::from_utf8(plain).map_err(|_| CryptoError::Undecryptable)?;
         PersonalId::parse(&text).map_err(|_| CryptoError::Undecryptable)
@@ -134,7 +140,10 @@ mod tests {
         let id = PersonalId::parse("079313000123").unwrap();
         assert_ne!(c.encrypt(&id), c.encrypt(&id));
         assert_eq!(c.lookup_hash(&id), c.lookup_hash(&id));
-        assert_ne!(c.lookup_hash(&id), c.lookup_hash(&PersonalId::parse("079313000124").unwrap()));
+        assert_ne!(
+            c.lookup_hash(&id),
+            c.lookup_hash(&PersonalId::parse("079313000124").unwrap())
+        );
     }
 
     #[test]
@@ -151,7 +160,13 @@ mod tests {
 
     #[test]
     fn keys_of_the_wrong_size_are_refused() {
-        assert_eq!(PidCrypto::from_base64_key("c2hvcnQ=").err(), Some(CryptoError::BadKey));
-        assert_eq!(PidCrypto::from_base64_key("not base64!").err(), Some(CryptoError::BadKey));
+        assert_eq!(
+            PidCrypto::from_base64_key("c2hvcnQ=").err(),
+            Some(CryptoError::BadKey)
+        );
+        assert_eq!(
+            PidCrypto::from_base64_key("not base64!").err(),
+            Some(CryptoError::BadKey)
+        );
     }
 }

@@ -161,7 +161,10 @@ impl Db {
 
     /// For `/readyz`: can a query reach the database now?
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -199,14 +202,23 @@ mod tests {
             redact_url("postgres://app:s3cret@db.local:5432/truongso"),
             "postgres://app:***@db.local:5432/truongso"
         );
-        assert_eq!(redact_url("sqlite://data/truongso.db"), "sqlite://data/truongso.db");
+        assert_eq!(
+            redact_url("sqlite://data/truongso.db"),
+            "sqlite://data/truongso.db"
+        );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
     }
 
     #[test]
     fn the_backend_comes_from_the_url() {
-        assert_eq!(Backend::from_url("sqlite://x.db?mode=rwc"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgresql://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("sqlite://x.db?mode=rwc"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::from_url("mysql://h/db"), None);
     }
 }

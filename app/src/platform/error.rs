@@ -143,16 +143,24 @@ mod tests {
     fn codes_are_unique_and_round_trip() {
         let mut seen = std::collections::HashSet::new();
         for code in ErrorCode::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
         }
     }
 
     #[test]
     fn the_wire_format_is_a_stable_code() {
-        let json = serde_json::to_value(AppError::for_field(ErrorCode::InvalidDate, "date_of_birth"))
-            .unwrap_or_default();
-        assert_eq!(json, serde_json::json!({"error": "invalid_date", "field": "date_of_birth"}));
+        let json =
+            serde_json::to_value(AppError::for_field(ErrorCode::InvalidDate, "date_of_birth"))
+                .unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "invalid_date", "field": "date_of_birth"})
+        );
         let plain = serde_json::to_value(AppError::new(ErrorCode::Forbidden)).unwrap_or_default();
         assert_eq!(plain, serde_json::json!({"error": "forbidden"}));
     }

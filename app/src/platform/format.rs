@@ -10,7 +10,7 @@ pub fn format_dong(amount: i64) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);
@@ -21,7 +21,12 @@ pub fn format_dong(amount: i64) -> String {
 
 /// dd/mm/yyyy.
 pub fn format_date(date: Date) -> String {
-    format!("{:02}/{:02}/{:04}", date.day(), u8::from(date.month()), date.year())
+    format!(
+        "{:02}/{:02}/{:04}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
 }
 
 /// Reads dd/mm/yyyy (also d/m/yyyy, and '-' or '.' as separators, as people type them).
@@ -39,7 +44,12 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// ISO yyyy-mm-dd, the form dates take in the database.
 pub fn iso_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 pub fn parse_iso_date(text: &str) -> Option<Date> {
@@ -72,6 +82,9 @@ mod tests {
         assert_eq!(parse_date("31/02/2026"), None);
         assert_eq!(parse_date("12/2026"), None);
         assert_eq!(parse_date("04/12/26"), None);
-        assert_eq!(parse_iso_date(&iso_date(date!(2013 - 01 - 09))), Some(date!(2013 - 01 - 09)));
+        assert_eq!(
+            parse_iso_date(&iso_date(date!(2013 - 01 - 09))),
+            Some(date!(2013 - 01 - 09))
+        );
     }
 }

@@ -41,7 +41,10 @@ impl Sex {
 impl PersonalId {
     /// Accepts 12 digits; spaces and dots people type between groups are ignored.
     pub fn parse(text: &str) -> Result<PersonalId, AppError> {
-        let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
         if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
             Ok(PersonalId(digits))
         } else {
@@ -68,7 +71,11 @@ impl PersonalId {
     pub fn birth_century_and_sex(&self) -> (i32, Sex) {
         let digit = i32::from(self.0.as_bytes()[3] - b'0');
         let century_start = 1900 + (digit / 2) * 100;
-        let sex = if digit % 2 == 0 { Sex::Male } else { Sex::Female };
+        let sex = if digit % 2 == 0 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         (century_start, sex)
     }
 
@@ -132,7 +139,13 @@ mod tests {
     fn only_twelve_digits_are_accepted() {
         assert!(PersonalId::parse("079213000123").is_ok());
         assert!(PersonalId::parse("079 213 000 123").is_ok());
-        for bad in ["", "07921300012", "0792130001234", "07921300012a", "０７９２１３０００１２３"] {
+        for bad in [
+            "",
+            "07921300012",
+            "0792130001234",
+            "07921300012a",
+            "０７９２１３０００１２３",
+        ] {
             assert_eq!(
                 PersonalId::parse(bad).map_err(|e| e.code),
                 Err(ErrorCode::InvalidPersonalId),
