@@ -57,29 +57,30 @@ ensure_wasm_tools() {
   fi
 }
 
-# Starts a throwaway PostgreSQL cluster under target/test-pg (as the postgres user when run as
-# root, since PostgreSQL refuses to run as root) and exports TEST_POSTGRES_URL. Stopped on exit.
+# Starts a throwaway PostgreSQL cluster in a fresh temporary folder (as the postgres user when run
+# as root, since PostgreSQL refuses to run as root) and exports TEST_POSTGRES_URL. Stopped and
+# removed on exit.
 start_test_postgres() {
   need_apt postgresql
   local bin
   bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
   [ -x "$bin/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql"
-  local dir="$CARGO_TARGET_DIR/test-pg" port="${TEST_PG_PORT:-55432}"
+  local port="${TEST_PG_PORT:-55432}" dir
   local run=()
   if [ "$(id -u)" -eq 0 ]; then run=(runuser -u postgres --); fi
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$dir" && mkdir -p "$dir"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+  # Outside the build folder: the postgres user must be able to reach it (root's home is private).
+  dir="$(mktemp -d /tmp/truongso-test-pg.XXXXXX)"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
   say "Starting a throwaway PostgreSQL cluster ($("$bin/postgres" --version | awk '{print $3}')) on port $port"
   "${run[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   STOP_PG=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
+  TEST_PG_DIR="$dir"
   trap 'stop_test_postgres' EXIT
 }
 
 stop_test_postgres() {
   if [ -n "${STOP_PG:-}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
+  if [ -n "${TEST_PG_DIR:-}" ]; then rm -rf "$TEST_PG_DIR"; fi
 }
