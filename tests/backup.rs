@@ -52,15 +52,7 @@ async fn keep_writing(
 }
 
 async fn school_sizes(app: &crate::support::TestApp) -> Vec<(String, i64)> {
-    let schools: serde_json::Value = app
-        .client
-        .post(app.url("/api/schools"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let schools: serde_json::Value = app.call("schools", &[]).await.json().await.unwrap();
     schools
         .as_array()
         .unwrap()

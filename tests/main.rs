@@ -8,6 +8,7 @@ mod support;
 
 mod backup;
 mod data_layer;
+mod identity;
 mod pwa;
 mod serving;
 mod startup;

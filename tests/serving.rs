@@ -220,15 +220,17 @@ async fn unknown_pages_get_a_translated_404_and_server_functions_answer_json() {
             .contains("Không tìm thấy trang")
     );
 
-    let schools: serde_json::Value = app
+    // Without the CSRF token, even a harmless server function is refused.
+    let forged = app
         .client
         .post(app.url("/api/schools"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(forged.status(), 403);
+    let body: serde_json::Value = forged.json().await.unwrap();
+    assert_eq!(body["error"], "csrf_rejected");
+    let schools: serde_json::Value = app.call("schools", &[]).await.json().await.unwrap();
     let names: Vec<&str> = schools
         .as_array()
         .unwrap()

@@ -3,8 +3,10 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+pub mod grades;
 pub mod home;
 pub mod i18n;
+pub mod identity;
 pub mod people;
 pub mod platform;
 pub mod pwa;
@@ -19,6 +21,12 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::i18n::{ShellText, provide_i18n};
+use crate::identity::screens::{
+    AccountPage, ChooseRolePage, LoginPage, UnknownPersonPage, UserMenu, provide_current_user,
+};
+use crate::people::screens::{
+    ClassListPage, DistrictHomePage, GuardianHomePage, StaffHomePage, StudentHomePage,
+};
 use crate::ui::LanguageSwitch;
 
 /// The HTML document around the app, rendered on the server only.
@@ -51,6 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n();
+    provide_current_user();
 
     view! {
         <Title text=move || i18n.t(ShellText::AppName) />
@@ -58,11 +67,23 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">{move || i18n.t(ShellText::SkipToContent)}</a>
             <header class="topbar">
                 <A href="/" attr:class="brand">{move || i18n.t(ShellText::AppName)}</A>
-                <LanguageSwitch />
+                <div class="topbar-end">
+                    <UserMenu />
+                    <LanguageSwitch />
+                </div>
             </header>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/login/unknown") view=UnknownPersonPage />
+                    <Route path=path!("/choose-role") view=ChooseRolePage />
+                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/staff") view=StaffHomePage />
+                    <Route path=path!("/staff/class/:id") view=ClassListPage />
+                    <Route path=path!("/guardian") view=GuardianHomePage />
+                    <Route path=path!("/student") view=StudentHomePage />
+                    <Route path=path!("/district") view=DistrictHomePage />
                 </Routes>
             </main>
         </Router>

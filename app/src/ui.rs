@@ -37,3 +37,13 @@ pub fn LanguageSwitch() -> impl IntoView {
         </div>
     }
 }
+
+/// A full page load, after a change of who is logged in (so every part of the page renders anew).
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

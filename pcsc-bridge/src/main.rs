@@ -1,6 +1,7 @@
 //! pcsc-bridge: the desk daemon that will read chip ID cards through PC/SC.
-//! This crate is a placeholder in the workspace until the desk-verification work lands;
-//! it refuses to run rather than pretend to read a card.
+//! The ICAO 9303 core (BAC, secure messaging, file reading, DG13, passive authentication) is in
+//! the library, `pcsc_bridge::icao`; the PC/SC transport and the desk API are not written yet,
+//! so the binary refuses to run rather than pretend to read a card.
 
 fn main() -> std::process::ExitCode {
     eprintln!(

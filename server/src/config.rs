@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use app::identity::oidc::OidcSettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,6 +32,19 @@ pub struct Config {
     pub security: SecurityConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    pub sessions: SessionsConfig,
+    /// The VNeID (OpenID Connect) client; absent in demo mode means the built-in demo provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vneid: Option<OidcSettings>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// A session unused this long ends (seconds).
+    pub idle_timeout: i64,
+    /// A session ends this long after login whatever happens (seconds).
+    pub absolute_timeout: i64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -104,6 +118,11 @@ impl Default for Config {
                 level: "info".into(),
             },
             metrics: MetricsConfig::default(),
+            sessions: SessionsConfig {
+                idle_timeout: 8 * 3600,
+                absolute_timeout: 30 * 24 * 3600,
+            },
+            vneid: None,
         }
     }
 }
@@ -147,6 +166,13 @@ impl Config {
         {
             return Err(ConfigError("server.public_url phải bắt đầu bằng http:// hoặc https:// / must start with http:// or https://".into()));
         }
+        if self.sessions.idle_timeout < 60
+            || self.sessions.absolute_timeout < self.sessions.idle_timeout
+        {
+            return Err(ConfigError(
+                "sessions: idle_timeout ≥ 60 and absolute_timeout ≥ idle_timeout".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError("database.max_connections > 0".into()));
         }
@@ -170,6 +196,17 @@ impl Config {
     /// Cookies get `Secure` and responses HSTS when users reach the server over HTTPS.
     pub fn is_https(&self) -> bool {
         self.server.public_url.starts_with("https://")
+    }
+
+    /// Session lifetimes; cookies are `Secure` except on plain-http localhost (development).
+    pub fn session_policy(&self) -> app::identity::session::SessionPolicy {
+        let local_http = self.server.public_url.starts_with("http://localhost")
+            || self.server.public_url.starts_with("http://127.0.0.1");
+        app::identity::session::SessionPolicy {
+            idle_seconds: self.sessions.idle_timeout,
+            absolute_seconds: self.sessions.absolute_timeout,
+            secure_cookies: !local_http,
+        }
     }
 }
 

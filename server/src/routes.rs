@@ -27,6 +27,8 @@ use crate::{health, metrics, security};
 #[derive(Clone)]
 pub struct ServerState {
     pub app: AppState,
+    /// The demo identity provider, mounted only in demo mode.
+    pub demo_idp: Option<std::sync::Arc<app::identity::demo_idp::DemoIdp>>,
     pub leptos: LeptosOptions,
     pub https: bool,
     pub metrics_token: Option<SecretString>,
@@ -102,6 +104,11 @@ pub fn router(state: ServerState) -> Router {
             static_file(&site.join("offline.html"), "no-cache"),
         );
 
+    let mut identity = app::identity::routes::router().with_state(state.app.clone());
+    if let Some(idp) = state.demo_idp.clone() {
+        identity = identity.merge(idp.router());
+    }
+
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -109,6 +116,7 @@ pub fn router(state: ServerState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), shell.clone())
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
+        .merge(identity)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -20,6 +20,23 @@ fn new_nonce() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+fn has_csrf_cookie(request: &Request) -> bool {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|h| app::identity::session::cookie_value(h, app::identity::CSRF_COOKIE).is_some())
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 pub fn content_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; \
@@ -35,7 +52,28 @@ pub async fn headers(
 ) -> Response {
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let needs_csrf_cookie =
+        request.method() == axum::http::Method::GET && !has_csrf_cookie(&request);
     let mut response = next.run(request).await;
+    // Every visitor gets a CSRF token for the double-submit check of their first changes
+    // (a login replaces it with the session's own).
+    let sets_own = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.starts_with(app::identity::CSRF_COOKIE))
+        });
+    if needs_csrf_cookie && !sets_own && is_html(&response) {
+        let cookie = app::identity::session::csrf_cookie(
+            &app::identity::session::random_token(),
+            &state.app.settings.sessions,
+        );
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
     let headers = response.headers_mut();
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use app::identity::demo_idp::DemoIdp;
+use app::identity::oidc::OidcService;
 use app::platform::clock::Clock;
 use app::platform::crypto::{CryptoError, PidCrypto, generate_master_key};
 use app::platform::db::{Db, DbError, DbOptions};
@@ -33,6 +35,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("Không tạo được dữ liệu demo / could not create the demo data: {0}")]
     Demo(String),
+    #[error("Cấu hình đăng nhập VNeID không hợp lệ / invalid VNeID login settings: {0}")]
+    Identity(String),
     #[error("Không mở được cổng {addr} / cannot listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
 }
@@ -45,6 +49,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config, clock: Clock) -> Result<Application, StartupError> {
+        Self::build_on(config, clock, None).await
+    }
+
+    /// Builds on a listener the caller bound already (tests bind port 0 first, to know the URL).
+    pub async fn build_on(
+        config: &Config,
+        clock: Clock,
+        listener: Option<TcpListener>,
+    ) -> Result<Application, StartupError> {
         ensure_writable_dir(&config.data_dir)?;
         let crypto = PidCrypto::from_base64_key(&personal_id_key(config)?)?;
         let db = connect_database(config).await?;
@@ -66,12 +79,17 @@ impl Application {
         warn_if_assets_missing(&config.server.site_root);
 
         let listener =
-            TcpListener::bind(config.server.listen)
-                .await
-                .map_err(|e| StartupError::Bind {
-                    addr: config.server.listen,
-                    reason: e.to_string(),
-                })?;
+            match listener {
+                Some(listener) => listener,
+                None => TcpListener::bind(config.server.listen).await.map_err(|e| {
+                    StartupError::Bind {
+                        addr: config.server.listen,
+                        reason: e.to_string(),
+                    }
+                })?,
+            };
+        let public_url = config.server.public_url.trim_end_matches('/').to_string();
+        let (oidc, demo_idp) = identity_provider(config, &public_url, &clock)?;
         let leptos = LeptosOptions::builder()
             .output_name("truongso")
             .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -84,11 +102,14 @@ impl Application {
             clock,
             settings: Arc::new(Settings {
                 demo: config.mode == Mode::Demo,
-                public_url: config.server.public_url.trim_end_matches('/').to_string(),
+                public_url,
+                sessions: config.session_policy(),
             }),
+            oidc,
         };
         let state = ServerState {
             app,
+            demo_idp,
             leptos,
             https: config.is_https(),
             metrics_token: config.metrics.token.clone(),
@@ -133,6 +154,29 @@ pub async fn connect_database(config: &Config) -> Result<Db, StartupError> {
     db.migrate().await?;
     tracing::info!(backend = db.backend().name(), "database ready");
     Ok(db)
+}
+
+/// The configured VNeID client; in demo mode without one, the built-in demo provider.
+fn identity_provider(
+    config: &Config,
+    public_url: &str,
+    clock: &Clock,
+) -> Result<(Option<Arc<OidcService>>, Option<Arc<DemoIdp>>), StartupError> {
+    let (settings, demo) = match (&config.vneid, config.mode) {
+        (Some(settings), _) => (settings.clone(), None),
+        (None, Mode::Demo) => {
+            let (idp, settings) =
+                DemoIdp::new(public_url, clock.clone()).map_err(StartupError::Identity)?;
+            (settings, Some(idp))
+        }
+        (None, Mode::Production) => {
+            tracing::warn!("no [vneid] section: VNeID login is off");
+            return Ok((None, None));
+        }
+    };
+    let service =
+        OidcService::new(settings, public_url, clock.clone()).map_err(StartupError::Identity)?;
+    Ok((Some(Arc::new(service)), demo))
 }
 
 /// Creates the folder if needed and proves it can be written.

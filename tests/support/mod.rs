@@ -106,7 +106,9 @@ pub struct TestApp {
     /// `http://localhost:PORT` (passkeys and cookies need the name, not the IP).
     pub base_url: String,
     pub state: AppState,
+    /// Does not follow redirects, so tests see each step of a login.
     pub client: reqwest::Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
     pub config: Config,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -119,12 +121,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
     let mut config = test_config(&db, mode);
-    let application = Application::build(&config, Clock::System)
+    // Bind first: the public URL (cookies, the demo provider's issuer) needs the port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("bound address");
+    config.server.listen = addr;
+    config.server.public_url = format!("http://localhost:{}", addr.port());
+    let application = Application::build_on(&config, Clock::System, Some(listener))
         .await
         .expect("server builds");
-    let addr = application.local_addr().expect("bound address");
-    config.server.public_url = format!("http://localhost:{}", addr.port());
     let state = application.state().clone();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(application.run_until(async move {
         let _ = rx.await;
@@ -134,9 +142,11 @@ pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
         base_url: format!("http://localhost:{}", addr.port()),
         state,
         client: reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client"),
+        jar,
         config,
         shutdown: Some(tx),
         task: Some(task),
@@ -159,6 +169,42 @@ impl TestApp {
                 .expect("server task")
                 .expect("server stopped cleanly");
         }
+    }
+
+    /// A cookie the server set for this client.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base_url.parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// Calls a server function the way the browser does: with the CSRF token from its cookie
+    /// (a first page load hands one out).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        if self.cookie(app::identity::CSRF_COOKIE).is_none() {
+            self.client
+                .get(self.url("/"))
+                .send()
+                .await
+                .expect("home page");
+        }
+        let token = self
+            .cookie(app::identity::CSRF_COOKIE)
+            .expect("CSRF cookie");
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(app::identity::CSRF_HEADER, token)
+            .form(form)
+            .send()
+            .await
+            .expect("server function")
     }
 
     pub async fn conn(&self) -> sqlx::pool::PoolConnection<sqlx::Any> {

@@ -557,7 +557,7 @@ impl<'a> Seeder<'a> {
         guardian: i64,
         student: i64,
         relation: Relation,
-    ) -> Result<(), AppError> {
+    ) -> Result<i64, AppError> {
         store::link_guardian(
             conn,
             &self.actor,
@@ -568,7 +568,6 @@ impl<'a> Seeder<'a> {
             self.now,
         )
         .await
-        .map(drop)
     }
 
     async fn students(
@@ -629,7 +628,11 @@ impl<'a> Seeder<'a> {
                 .await?;
 
                 if let (true, Some(lan)) = (lan_child, demo_mother) {
-                    self.link(conn, school, lan, student, Relation::Mother)
+                    // Her links are verified (as if she came to the desk), so the demo shows data.
+                    let link = self
+                        .link(conn, school, lan, student, Relation::Mother)
+                        .await?;
+                    store::verify_link(conn, &self.actor, school, link, "clerk", None, self.now)
                         .await?;
                     continue;
                 }

@@ -1,8 +1,9 @@
-//! The first screen: what Trường Số is, the district's schools, and the language switch.
+//! The first screen: what Trường Số is, the way in, and the district's schools.
 
 use leptos::prelude::*;
 
 use crate::i18n::use_i18n;
+use crate::identity::screens::{IdentityText, use_current_user};
 use crate::people::api::list_schools;
 use crate::texts;
 use crate::ui::ErrorNotice;
@@ -19,13 +20,14 @@ texts! {
         Students => ("học sinh", "students"),
         NoSchools => ("Chưa có trường nào.", "No schools yet."),
         Ready => ("Ứng dụng đã sẵn sàng.", "The app is ready."),
+        Continue => ("Vào trang của tôi", "Go to my page"),
     }
 }
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
-    let schools = Resource::new(|| (), |_| list_schools());
+    let user = use_current_user();
     // Set once the page runs in the browser: a visible sign (and a test hook) that hydration worked.
     let interactive = RwSignal::new(false);
     Effect::new(move |_| interactive.set(true));
@@ -34,10 +36,29 @@ pub fn HomePage() -> impl IntoView {
         <section class="hero" data-interactive=move || interactive.get().to_string()>
             <h1>{move || i18n.t(HomeText::Welcome)}</h1>
             <p class="lead">{move || i18n.t(HomeText::Intro)}</p>
+            <Transition fallback=|| ()>
+                {move || user.0.get().map(|me| match me {
+                    Ok(Some(me)) => {
+                        let home = me.persona.map(|p| p.persona.kind.home_path()).unwrap_or("/choose-role");
+                        view! { <a class="button" href=home>{move || i18n.t(HomeText::Continue)}</a> }.into_any()
+                    }
+                    _ => view! { <a class="button" href="/login">{move || i18n.t(IdentityText::LoginTitle)}</a> }.into_any(),
+                })}
+            </Transition>
             <p class="status" aria-live="polite">
                 {move || interactive.get().then(|| i18n.t(HomeText::Ready))}
             </p>
         </section>
+        <SchoolList />
+    }
+}
+
+/// The district's schools with their size (public).
+#[component]
+pub fn SchoolList() -> impl IntoView {
+    let i18n = use_i18n();
+    let schools = Resource::new(|| (), |_| list_schools());
+    view! {
         <section class="card">
             <h2>{move || i18n.t(HomeText::SchoolsTitle)}</h2>
             <Suspense fallback=move || view! { <p>{i18n.t(crate::i18n::ShellText::Loading)}</p> }>

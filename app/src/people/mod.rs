@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod names;
+pub mod screens;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -38,7 +39,7 @@ impl Relation {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StaffRole {
     SchoolAdmin,
     Clerk,
@@ -53,6 +54,16 @@ impl StaffRole {
             StaffRole::Clerk => "clerk",
             StaffRole::Teacher => "teacher",
             StaffRole::Timetabler => "timetabler",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<StaffRole> {
+        match code {
+            "school_admin" => Some(StaffRole::SchoolAdmin),
+            "clerk" => Some(StaffRole::Clerk),
+            "teacher" => Some(StaffRole::Teacher),
+            "timetabler" => Some(StaffRole::Timetabler),
+            _ => None,
         }
     }
 }
@@ -83,6 +94,30 @@ pub struct ClassListEntry {
     /// ISO date.
     pub date_of_birth: String,
     pub sex: Sex,
+}
+
+/// A class a staff member works with, for their start screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffClass {
+    pub class_id: i64,
+    pub class_name: String,
+    pub grade: i64,
+    /// Subject names (Vietnamese) taught there; empty for a class seen as admin or clerk.
+    pub subjects: Vec<String>,
+    pub homeroom: bool,
+}
+
+/// A child as their guardian's start screen lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildSummary {
+    pub student_id: i64,
+    pub name: FullName,
+    pub class_name: Option<String>,
+    pub relation: String,
+    /// `verified`, or the status that keeps the child's data hidden for now.
+    pub link_status: String,
+    /// Whether the school lets this guardian see the child's data.
+    pub visible: bool,
 }
 
 /// Sorts a class list the Vietnamese way: given name, then middle, then family name.

@@ -7,7 +7,8 @@ use sqlx::{AnyConnection, Row};
 use time::Date;
 
 use super::{
-    Assessment, ClassListEntry, FullName, Relation, SchoolSummary, StaffRole, sort_class_list,
+    Assessment, ChildSummary, ClassListEntry, FullName, Relation, SchoolSummary, StaffClass,
+    StaffRole, sort_class_list,
 };
 use crate::platform::audit::{self, Actor, AuditAction, AuditEvent};
 use crate::platform::collation::{collation_key, fold_for_search};
@@ -543,14 +544,21 @@ pub async fn find_by_personal_id(
     crypto: &PidCrypto,
     personal_id: &PersonalId,
 ) -> Result<Vec<PidMatch>, sqlx::Error> {
-    let hash = crypto.lookup_hash(personal_id);
+    find_by_pid_hash(conn, &crypto.lookup_hash(personal_id)).await
+}
+
+/// The same join from the keyed hash a login account keeps (the number itself is not kept there).
+pub async fn find_by_pid_hash(
+    conn: &mut AnyConnection,
+    hash: &[u8],
+) -> Result<Vec<PidMatch>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT 'student' AS kind, school_id, id FROM students WHERE pid_hash = $1
          UNION ALL SELECT 'staff', school_id, id FROM staff WHERE pid_hash = $1
          UNION ALL SELECT 'guardian', school_id, id FROM guardians WHERE pid_hash = $1
          UNION ALL SELECT 'district_admin', NULL, id FROM district_admins WHERE pid_hash = $1",
     )
-    .bind(hash)
+    .bind(hash.to_vec())
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -664,4 +672,159 @@ pub async fn reveal_student_personal_id(
     )
     .await?;
     Ok(id)
+}
+
+/// Marks a guardian link verified (how, by whom, when) and audits the change.
+pub async fn verify_link(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    school_id: i64,
+    link_id: i64,
+    method: &str,
+    verified_by: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    let changed = sqlx::query(
+        "UPDATE guardian_links SET status = 'verified', verified_method = $1, verified_at = $2, verified_by = $3, updated_at = $2
+         WHERE school_id = $4 AND id = $5",
+    )
+    .bind(method)
+    .bind(now)
+    .bind(verified_by)
+    .bind(school_id)
+    .bind(link_id)
+    .execute(&mut *conn)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    audit::record(
+        conn,
+        actor,
+        AuditEvent {
+            school_id: Some(school_id),
+            action: AuditAction::Update,
+            entity: "guardian_link",
+            entity_id: Some(link_id),
+            reason: None,
+            detail: json!({ "status": "verified", "method": method }),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The current year's classes of a staff member: those they teach, or all for admins and clerks.
+pub async fn staff_classes(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    staff_id: i64,
+    whole_school: bool,
+) -> Result<Vec<StaffClass>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, c.grade, t.kind, sub.name_vi
+         FROM classes c JOIN school_years y ON y.id = c.school_year_id AND y.is_current = 1
+         LEFT JOIN teaching_assignments t ON t.class_id = c.id AND t.staff_id = $2 AND t.school_id = $1
+         LEFT JOIN subjects sub ON sub.id = t.subject_id
+         WHERE c.school_id = $1 AND ($3 = 1 OR t.id IS NOT NULL)
+         ORDER BY c.grade, c.name, sub.sort_order",
+    )
+    .bind(school_id)
+    .bind(staff_id)
+    .bind(i64::from(whole_school))
+    .fetch_all(conn)
+    .await?;
+    let mut classes: Vec<StaffClass> = Vec::new();
+    for row in rows {
+        let class_id: i64 = row.try_get("id")?;
+        if classes.last().is_none_or(|c| c.class_id != class_id) {
+            classes.push(StaffClass {
+                class_id,
+                class_name: row.try_get("name")?,
+                grade: row.try_get("grade")?,
+                subjects: Vec::new(),
+                homeroom: false,
+            });
+        }
+        if let Some(class) = classes.last_mut() {
+            match row.try_get::<Option<String>, _>("kind")?.as_deref() {
+                Some("homeroom") => class.homeroom = true,
+                Some(_) => class
+                    .subjects
+                    .extend(row.try_get::<Option<String>, _>("name_vi")?),
+                None => {}
+            }
+        }
+    }
+    Ok(classes)
+}
+
+/// The guardian's children in their school; names of children not yet visible are withheld.
+pub async fn guardian_children(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    school_id: i64,
+    guardian_id: i64,
+    now: i64,
+) -> Result<Vec<ChildSummary>, AppError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.family_name, s.middle_name, s.given_name, l.relation, l.status, sc.guardian_access,
+                (SELECT c.name FROM class_enrollments e JOIN classes c ON c.id = e.class_id
+                   JOIN school_years y ON y.id = c.school_year_id AND y.is_current = 1
+                  WHERE e.student_id = s.id AND e.left_on IS NULL) AS class_name
+         FROM guardian_links l JOIN students s ON s.id = l.student_id JOIN schools sc ON sc.id = l.school_id
+         WHERE l.school_id = $1 AND l.guardian_id = $2 AND l.status <> 'revoked'
+         ORDER BY s.date_of_birth",
+    )
+    .bind(school_id)
+    .bind(guardian_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut children = Vec::new();
+    for row in rows {
+        let status: String = row.try_get("status")?;
+        let access: String = row.try_get("guardian_access")?;
+        let visible = status == "verified" || access == "linked";
+        let name = if visible {
+            FullName {
+                family: row.try_get("family_name")?,
+                middle: row.try_get("middle_name")?,
+                given: row.try_get("given_name")?,
+            }
+        } else {
+            FullName {
+                family: String::new(),
+                middle: String::new(),
+                given: String::new(),
+            }
+        };
+        children.push(ChildSummary {
+            student_id: row.try_get("id")?,
+            name,
+            class_name: if visible {
+                row.try_get("class_name")?
+            } else {
+                None
+            },
+            relation: row.try_get("relation")?,
+            link_status: status,
+            visible,
+        });
+    }
+    audit::record(
+        conn,
+        actor,
+        AuditEvent {
+            school_id: Some(school_id),
+            action: AuditAction::Read,
+            entity: "guardian_children",
+            entity_id: Some(guardian_id),
+            reason: None,
+            detail: json!({ "visible": children.iter().filter(|c| c.visible).count() }),
+        },
+        now,
+    )
+    .await?;
+    Ok(children)
 }

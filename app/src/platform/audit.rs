@@ -21,6 +21,8 @@ pub enum ActorKind {
     Staff,
     Guardian,
     Student,
+    /// A logged-in account acting on itself (its sessions, its passkeys).
+    Account,
     /// Someone not yet linked to a record (e.g. a login with an unknown ID).
     Anonymous,
 }
@@ -33,6 +35,7 @@ impl ActorKind {
             ActorKind::Staff => "staff",
             ActorKind::Guardian => "guardian",
             ActorKind::Student => "student",
+            ActorKind::Account => "account",
             ActorKind::Anonymous => "anonymous",
         }
     }

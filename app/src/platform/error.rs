@@ -43,6 +43,38 @@ error_codes! {
     NotFound = "not_found" => ("Không tìm thấy dữ liệu yêu cầu.", "The requested record was not found."),
     Unauthenticated = "unauthenticated" => ("Bạn cần đăng nhập để tiếp tục.", "Please log in to continue."),
     Forbidden = "forbidden" => ("Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."),
+    CsrfRejected = "csrf_rejected" => (
+        "Yêu cầu không hợp lệ (thiếu mã bảo vệ). Hãy tải lại trang rồi thử lại.",
+        "The request was refused (missing protection token). Reload the page and try again."
+    ),
+    TooManyAttempts = "too_many_attempts" => (
+        "Bạn đã thử quá nhiều lần. Vui lòng đợi vài phút rồi thử lại.",
+        "Too many attempts. Please wait a few minutes and try again."
+    ),
+    LoginStateInvalid = "login_state_invalid" => (
+        "Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Hãy đăng nhập lại.",
+        "This login has expired or is not valid. Please log in again."
+    ),
+    LoginProviderUnavailable = "login_provider_unavailable" => (
+        "Không kết nối được với VNeID. Vui lòng thử lại sau.",
+        "VNeID cannot be reached. Please try again later."
+    ),
+    LoginRefused = "login_refused" => (
+        "Đăng nhập không thành công: thông tin xác thực từ VNeID không hợp lệ.",
+        "Login failed: the answer from VNeID could not be verified."
+    ),
+    LoginClaimsMissing = "login_claims_missing" => (
+        "VNeID không gửi số định danh cá nhân, nên không thể đăng nhập.",
+        "VNeID did not send a personal ID number, so you cannot be logged in."
+    ),
+    LoginLevelTooLow = "login_level_too_low" => (
+        "Nhà trường yêu cầu tài khoản định danh điện tử mức độ 2. Hãy nâng cấp tài khoản VNeID rồi đăng nhập lại.",
+        "The school requires a level-2 electronic identity account. Upgrade your VNeID account and log in again."
+    ),
+    LoginUnknownPerson = "login_unknown_person" => (
+        "Chưa tìm thấy bạn trong hồ sơ của nhà trường. Vui lòng liên hệ văn phòng trường để được cập nhật.",
+        "You are not in the school's records yet. Please contact the school office to be added."
+    ),
     InvalidInput = "invalid_input" => ("Dữ liệu nhập chưa hợp lệ.", "The data entered is not valid."),
     InvalidPersonalId = "invalid_personal_id" => (
         "Số định danh cá nhân phải gồm đúng 12 chữ số.",
@@ -96,9 +128,16 @@ impl AppError {
         match self.code {
             ErrorCode::NotFound => 404,
             ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::CsrfRejected => 403,
+            ErrorCode::TooManyAttempts => 429,
             ErrorCode::Conflict | ErrorCode::Duplicate => 409,
             ErrorCode::InvalidInput | ErrorCode::InvalidPersonalId | ErrorCode::InvalidDate => 422,
+            ErrorCode::LoginStateInvalid
+            | ErrorCode::LoginRefused
+            | ErrorCode::LoginClaimsMissing
+            | ErrorCode::LoginLevelTooLow
+            | ErrorCode::LoginUnknownPerson => 403,
+            ErrorCode::LoginProviderUnavailable => 502,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,

@@ -13,6 +13,8 @@ pub struct AppState {
     pub crypto: Arc<PidCrypto>,
     pub clock: Clock,
     pub settings: Arc<Settings>,
+    /// The identity provider (VNeID, or the demo provider in demo mode); `None` when not configured.
+    pub oidc: Option<Arc<crate::identity::oidc::OidcService>>,
 }
 
 /// Settings features read at run time (the server's configuration fills them in).
@@ -22,6 +24,7 @@ pub struct Settings {
     pub demo: bool,
     /// The address users reach, e.g. `https://truongso.nhabe.edu.vn`.
     pub public_url: String,
+    pub sessions: crate::identity::session::SessionPolicy,
 }
 
 /// The state inside a server function or a server-rendered component.

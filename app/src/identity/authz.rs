@@ -1,0 +1,496 @@
+//! The one authorization layer. A server function names what it wants to do as an [`Action`];
+//! [`authorize`] checks the CSRF token, loads the session and the persona it acts as, and decides,
+//! deny by default: `decide` matches every action, so a new action cannot exist without a rule.
+//! The [`Grant`] it returns is the only way a server function reaches the database.
+
+use http::Method;
+use sqlx::AnyConnection;
+
+use super::PersonaRef;
+use super::accounts::{self, Account};
+use super::session::{self, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, Session, cookie_value};
+use crate::people::StaffRole;
+use crate::platform::audit::{Actor, ActorKind};
+use crate::platform::error::{AppError, ErrorCode};
+use crate::platform::state::{AppState, use_app_state};
+
+/// Everything a server function may ask to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Public information; no login needed.
+    Public,
+    /// One's own account: who am I, my sessions, my passkeys, logging out.
+    OwnAccount,
+    /// Acting as one of one's own personas.
+    ChoosePersona(PersonaRef),
+    /// The start screen of the persona one acts as.
+    StaffHome,
+    GuardianHome,
+    StudentHome,
+    DistrictHome,
+    /// The students of a class (names, dates of birth).
+    ReadClassList {
+        class_id: i64,
+    },
+    /// A child's own data, for their guardian or the student themselves.
+    ReadChild {
+        student_id: i64,
+    },
+    /// School administration: settings, identity mismatches.
+    ManageSchool {
+        school_id: i64,
+    },
+    /// Printing a student's school-issued login.
+    IssueStudentLogin {
+        student_id: i64,
+    },
+}
+
+/// The persona a request acts as, with what it may do, read fresh from the records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActivePersona {
+    DistrictAdmin {
+        district_id: i64,
+        admin_id: i64,
+    },
+    Staff {
+        school_id: i64,
+        staff_id: i64,
+        roles: Vec<StaffRole>,
+    },
+    Guardian {
+        school_id: i64,
+        guardian_id: i64,
+    },
+    Student {
+        school_id: i64,
+        student_id: i64,
+    },
+}
+
+impl ActivePersona {
+    pub fn actor(&self) -> Actor {
+        let (kind, id) = match self {
+            ActivePersona::DistrictAdmin { admin_id, .. } => (ActorKind::DistrictAdmin, *admin_id),
+            ActivePersona::Staff { staff_id, .. } => (ActorKind::Staff, *staff_id),
+            ActivePersona::Guardian { guardian_id, .. } => (ActorKind::Guardian, *guardian_id),
+            ActivePersona::Student { student_id, .. } => (ActorKind::Student, *student_id),
+        };
+        Actor { kind, id: Some(id) }
+    }
+
+    pub fn school_id(&self) -> Option<i64> {
+        match self {
+            ActivePersona::DistrictAdmin { .. } => None,
+            ActivePersona::Staff { school_id, .. }
+            | ActivePersona::Guardian { school_id, .. }
+            | ActivePersona::Student { school_id, .. } => Some(*school_id),
+        }
+    }
+}
+
+/// Permission to go on, with what the server function needs.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub state: AppState,
+    pub session: Option<Session>,
+    pub account: Option<Account>,
+    pub persona: Option<ActivePersona>,
+    /// Who the audit trail names.
+    pub actor: Actor,
+}
+
+impl Grant {
+    pub fn now(&self) -> i64 {
+        self.state.clock.unix()
+    }
+
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, AppError> {
+        Ok(self.state.db.pool().acquire().await?)
+    }
+
+    /// The session, for actions that need one (they were refused without).
+    pub fn session(&self) -> Result<&Session, AppError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))
+    }
+
+    pub fn account(&self) -> Result<&Account, AppError> {
+        self.account
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))
+    }
+}
+
+/// What the request brings: its method, cookies and CSRF header.
+#[derive(Clone, Debug, Default)]
+pub struct RequestFacts {
+    pub state_changing: bool,
+    pub session_token: Option<String>,
+    pub csrf_cookie: Option<String>,
+    pub csrf_header: Option<String>,
+}
+
+impl RequestFacts {
+    pub fn from_parts(parts: &http::request::Parts) -> RequestFacts {
+        let cookies: Vec<&str> = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let find = |name: &str| {
+            cookies
+                .iter()
+                .find_map(|h| cookie_value(h, name))
+                .map(str::to_string)
+        };
+        RequestFacts {
+            state_changing: !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS),
+            session_token: find(SESSION_COOKIE),
+            csrf_cookie: find(CSRF_COOKIE),
+            csrf_header: parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+}
+
+/// Authorizes the current server-function call or page render.
+pub async fn authorize(action: Action) -> Result<Grant, AppError> {
+    let state = use_app_state()?;
+    let facts = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| RequestFacts::from_parts(&parts))
+        .unwrap_or_default();
+    let result = authorize_with(&state, &facts, &action).await;
+    if let Err(error) = &result {
+        tracing::info!(action = ?action_name(&action), code = error.code.as_str(), "refused");
+        set_response_status(error);
+    }
+    result
+}
+
+fn action_name(action: &Action) -> &'static str {
+    match action {
+        Action::Public => "public",
+        Action::OwnAccount => "own_account",
+        Action::ChoosePersona(_) => "choose_persona",
+        Action::StaffHome => "staff_home",
+        Action::GuardianHome => "guardian_home",
+        Action::StudentHome => "student_home",
+        Action::DistrictHome => "district_home",
+        Action::ReadClassList { .. } => "read_class_list",
+        Action::ReadChild { .. } => "read_child",
+        Action::ManageSchool { .. } => "manage_school",
+        Action::IssueStudentLogin { .. } => "issue_student_login",
+    }
+}
+
+/// Server functions answer refusals with their status (401, 403, 404…), not a generic 500.
+pub fn set_response_status(error: &AppError) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.http_status())
+    {
+        response.set_status(status);
+    }
+}
+
+/// The decision itself, without Leptos context (so it can be tested and reused by plain handlers).
+pub async fn authorize_with(
+    state: &AppState,
+    facts: &RequestFacts,
+    action: &Action,
+) -> Result<Grant, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let now = state.clock.unix();
+    let session = match &facts.session_token {
+        Some(token) => session::load(&mut conn, token, now, &state.settings.sessions).await?,
+        None => None,
+    };
+    check_csrf(facts, session.as_ref())?;
+    let account = match &session {
+        Some(s) => accounts::load(&mut conn, s.account_id).await?,
+        None => None,
+    };
+    let persona = match (&session, &account) {
+        (Some(s), Some(a)) => match &s.persona {
+            Some(p) => active_persona(&mut conn, a, p).await?,
+            None => None,
+        },
+        _ => None,
+    };
+    decide(&mut conn, action, account.as_ref(), persona.as_ref()).await?;
+    let actor = match (&persona, &account) {
+        (Some(p), _) => p.actor(),
+        (None, Some(a)) => Actor {
+            kind: ActorKind::Account,
+            id: Some(a.id),
+        },
+        (None, None) => Actor {
+            kind: ActorKind::Anonymous,
+            id: None,
+        },
+    };
+    Ok(Grant {
+        state: state.clone(),
+        session,
+        account,
+        persona,
+        actor,
+    })
+}
+
+/// State-changing requests carry the CSRF token: the session's own when logged in, otherwise the
+/// one in the `ts_csrf` cookie (double submit). Cross-site pages can read neither.
+fn check_csrf(facts: &RequestFacts, session: Option<&Session>) -> Result<(), AppError> {
+    if !facts.state_changing {
+        return Ok(());
+    }
+    let expected = match session {
+        Some(s) => Some(s.csrf_token.as_str()),
+        None => facts.csrf_cookie.as_deref(),
+    };
+    match (expected, facts.csrf_header.as_deref()) {
+        (Some(expected), Some(given))
+            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::new(ErrorCode::CsrfRejected)),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Re-checks that the persona in the session still belongs to the account and is active.
+pub async fn active_persona(
+    conn: &mut AnyConnection,
+    account: &Account,
+    wanted: &PersonaRef,
+) -> Result<Option<ActivePersona>, sqlx::Error> {
+    let choices = accounts::personas(conn, account).await?;
+    let Some(choice) = choices.into_iter().find(|c| &c.persona == wanted) else {
+        return Ok(None);
+    };
+    let p = choice.persona;
+    Ok(Some(match (p.kind, p.school_id) {
+        (super::PersonaKind::DistrictAdmin, _) => {
+            let district_id: i64 =
+                sqlx::query_scalar("SELECT district_id FROM district_admins WHERE id = $1")
+                    .bind(p.record_id)
+                    .fetch_one(conn)
+                    .await?;
+            ActivePersona::DistrictAdmin {
+                district_id,
+                admin_id: p.record_id,
+            }
+        }
+        (super::PersonaKind::Staff, Some(school_id)) => ActivePersona::Staff {
+            school_id,
+            staff_id: p.record_id,
+            roles: choice.roles,
+        },
+        (super::PersonaKind::Guardian, Some(school_id)) => ActivePersona::Guardian {
+            school_id,
+            guardian_id: p.record_id,
+        },
+        (super::PersonaKind::Student, Some(school_id)) => ActivePersona::Student {
+            school_id,
+            student_id: p.record_id,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+fn forbidden() -> AppError {
+    AppError::new(ErrorCode::Forbidden)
+}
+
+/// Deny by default: each action lists who may do it.
+async fn decide(
+    conn: &mut AnyConnection,
+    action: &Action,
+    account: Option<&Account>,
+    persona: Option<&ActivePersona>,
+) -> Result<(), AppError> {
+    if matches!(action, Action::Public) {
+        return Ok(());
+    }
+    let Some(account) = account else {
+        return Err(AppError::new(ErrorCode::Unauthenticated));
+    };
+    let allowed = match (action, persona) {
+        (Action::Public, _) | (Action::OwnAccount, _) => true,
+        (Action::ChoosePersona(wanted), _) => accounts::personas(conn, account)
+            .await?
+            .iter()
+            .any(|c| &c.persona == wanted),
+        (Action::StaffHome, Some(ActivePersona::Staff { .. }))
+        | (Action::GuardianHome, Some(ActivePersona::Guardian { .. }))
+        | (Action::StudentHome, Some(ActivePersona::Student { .. }))
+        | (Action::DistrictHome, Some(ActivePersona::DistrictAdmin { .. })) => true,
+        (Action::ReadClassList { class_id }, Some(p)) => may_read_class(conn, p, *class_id).await?,
+        (Action::ReadChild { student_id }, Some(p)) => may_read_child(conn, p, *student_id).await?,
+        (Action::ManageSchool { school_id }, Some(p)) => {
+            is_school_admin(conn, p, *school_id).await?
+        }
+        (Action::IssueStudentLogin { student_id }, Some(p)) => {
+            let school = school_of_student(conn, *student_id).await?;
+            matches!(p, ActivePersona::Staff { school_id, roles, .. }
+                if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
+        }
+        _ => false,
+    };
+    if allowed { Ok(()) } else { Err(forbidden()) }
+}
+
+async fn school_of_student(
+    conn: &mut AnyConnection,
+    student_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT school_id FROM students WHERE id = $1")
+        .bind(student_id)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn district_of_school(
+    conn: &mut AnyConnection,
+    school_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT district_id FROM schools WHERE id = $1")
+        .bind(school_id)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn is_school_admin(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    school: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(match persona {
+        ActivePersona::Staff {
+            school_id, roles, ..
+        } => *school_id == school && roles.contains(&StaffRole::SchoolAdmin),
+        ActivePersona::DistrictAdmin { district_id, .. } => {
+            district_of_school(conn, school).await? == Some(*district_id)
+        }
+        _ => false,
+    })
+}
+
+/// School admins and clerks of the class's school, its teachers (subject or homeroom), and the
+/// district's admins.
+async fn may_read_class(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    class_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(class_school) =
+        sqlx::query_scalar::<_, i64>("SELECT school_id FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(false);
+    };
+    Ok(match persona {
+        ActivePersona::Staff { school_id, staff_id, roles } if *school_id == class_school => {
+            roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk))
+                || sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM teaching_assignments WHERE school_id = $1 AND class_id = $2 AND staff_id = $3",
+                )
+                .bind(class_school)
+                .bind(class_id)
+                .bind(*staff_id)
+                .fetch_one(conn)
+                .await?
+                    > 0
+        }
+        ActivePersona::DistrictAdmin { district_id, .. } => district_of_school(conn, class_school).await? == Some(*district_id),
+        _ => false,
+    })
+}
+
+/// A guardian through a link the school counts (verified; or any link where the school allows
+/// it), or the student themselves.
+async fn may_read_child(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    student_id: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(match persona {
+        ActivePersona::Student { student_id: own, .. } => *own == student_id,
+        ActivePersona::Guardian { school_id, guardian_id } => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM guardian_links l JOIN schools s ON s.id = l.school_id
+                 WHERE l.school_id = $1 AND l.guardian_id = $2 AND l.student_id = $3
+                   AND (l.status = 'verified' OR (s.guardian_access = 'linked' AND l.status IN ('unverified', 'pending')))",
+            )
+            .bind(*school_id)
+            .bind(*guardian_id)
+            .bind(student_id)
+            .fetch_one(conn)
+            .await?
+                > 0
+        }
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(state_changing: bool, cookie: Option<&str>, header: Option<&str>) -> RequestFacts {
+        RequestFacts {
+            state_changing,
+            session_token: None,
+            csrf_cookie: cookie.map(str::to_string),
+            csrf_header: header.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn reads_need_no_csrf_token_but_changes_do() {
+        assert!(check_csrf(&facts(false, None, None), None).is_ok());
+        assert!(check_csrf(&facts(true, None, None), None).is_err());
+        assert!(check_csrf(&facts(true, Some("a"), None), None).is_err());
+        assert!(check_csrf(&facts(true, Some("a"), Some("b")), None).is_err());
+        assert!(check_csrf(&facts(true, Some("a"), Some("a")), None).is_ok());
+    }
+
+    #[test]
+    fn a_session_checks_its_own_token_not_the_cookie() {
+        let session = Session {
+            id: 1,
+            account_id: 1,
+            csrf_token: "session-token".into(),
+            auth_method: "vneid".into(),
+            persona: None,
+            created_at: 0,
+            last_seen_at: 0,
+        };
+        // An attacker who can plant a cookie still cannot match the session's token.
+        assert!(
+            check_csrf(
+                &facts(true, Some("planted"), Some("planted")),
+                Some(&session)
+            )
+            .is_err()
+        );
+        assert!(
+            check_csrf(
+                &facts(true, Some("x"), Some("session-token")),
+                Some(&session)
+            )
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Start screens of each persona and the class list.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::api::{class_list, my_children, staff_home};
+use crate::i18n::use_i18n;
+use crate::identity::screens::role_label;
+use crate::platform::format::{format_date, parse_iso_date};
+use crate::texts;
+use crate::ui::ErrorNotice;
+
+texts! {
+    pub enum PeopleText {
+        MyClasses => ("Lớp của tôi", "My classes"),
+        SchoolClasses => ("Các lớp của trường", "The school's classes"),
+        Homeroom => ("Chủ nhiệm", "Homeroom"),
+        Students => ("học sinh", "students"),
+        ClassList => ("Danh sách lớp", "Class list"),
+        Born => ("Ngày sinh", "Born"),
+        MyChildren => ("Con của tôi", "My children"),
+        Grade => ("Khối", "Grade"),
+        Class => ("Lớp", "Class"),
+        PendingVerification => (
+            "Liên kết với con chưa được xác minh. Hãy mang thẻ căn cước đến văn phòng trường để xác minh.",
+            "Your link to this child is not verified yet. Bring your ID card to the school office to verify it."
+        ),
+        Father => ("Cha", "Father"),
+        Mother => ("Mẹ", "Mother"),
+        Guardian => ("Người giám hộ", "Guardian"),
+        NoChildren => ("Chưa có học sinh nào gắn với bạn.", "No students are linked to you yet."),
+        StudentWelcome => ("Xin chào! Điểm số và thời khoá biểu của em sẽ hiện ở đây.", "Hello! Your scores and timetable will appear here."),
+        DistrictWelcome => ("Các trường trong huyện", "Schools of the district"),
+    }
+}
+
+#[component]
+pub fn StaffHomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let home = Resource::new(|| (), |_| staff_home());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || home.get().map(|result| match result {
+                Ok(home) => {
+                    let roles = home.roles.clone();
+                    let whole_school = home.classes.iter().all(|c| c.subjects.is_empty() && !c.homeroom) && !home.classes.is_empty();
+                    view! {
+                        <section class="card" data-page="staff-home">
+                            <h1>{home.school_name.clone()}</h1>
+                            <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
+                        </section>
+                        <section class="card">
+                            <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
+                            <ul class="list">
+                                {home.classes.into_iter().map(|c| view! {
+                                    <li class="list-item">
+                                        <a class="list-link" href=format!("/staff/class/{}", c.class_id) data-class=c.class_name.clone()>
+                                            <span class="list-title">{move || i18n.t(PeopleText::Class)} " " {c.class_name.clone()}</span>
+                                            <span class="list-meta">
+                                                {c.homeroom.then(|| view! { <span class="badge">{move || i18n.t(PeopleText::Homeroom)}</span> " " })}
+                                                {c.subjects.join(", ")}
+                                            </span>
+                                        </a>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any()
+                }
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ClassListPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let class_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let list = Resource::new(class_id, class_list);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || list.get().map(|result| match result {
+                Ok((name, students)) => view! {
+                    <section class="card" data-page="class-list">
+                        <h1>{move || i18n.t(PeopleText::ClassList)} " " {name.clone()}</h1>
+                        <p class="secondary">{students.len()} " " {move || i18n.t(PeopleText::Students)}</p>
+                        <ol class="list numbered">
+                            {students.into_iter().map(|s| view! {
+                                <li class="list-item">
+                                    <span class="list-title">{s.name.full()}</span>
+                                    <span class="list-meta">
+                                        {move || i18n.t(PeopleText::Born)} ": "
+                                        {parse_iso_date(&s.date_of_birth).map(format_date).unwrap_or_default()}
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+fn relation_text(relation: &str) -> PeopleText {
+    match relation {
+        "father" => PeopleText::Father,
+        "mother" => PeopleText::Mother,
+        _ => PeopleText::Guardian,
+    }
+}
+
+#[component]
+pub fn GuardianHomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let children = Resource::new(|| (), |_| my_children());
+    view! {
+        <section class="card" data-page="guardian-home">
+            <h1>{move || i18n.t(PeopleText::MyChildren)}</h1>
+            <Suspense fallback=|| ()>
+                {move || children.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(PeopleText::NoChildren)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="list">
+                            {list.into_iter().map(|child| {
+                                let relation = relation_text(&child.relation);
+                                view! {
+                                    <li class="list-item" data-child-visible=child.visible.to_string()>
+                                        {if child.visible {
+                                            view! {
+                                                <span class="list-title" data-child=child.name.full()>{child.name.full()}</span>
+                                                <span class="list-meta">
+                                                    {move || i18n.t(PeopleText::Class)} " " {child.class_name.clone().unwrap_or_default()}
+                                                    " · " {move || i18n.t(relation)}
+                                                </span>
+                                            }.into_any()
+                                        } else {
+                                            view! { <span class="list-meta">{move || i18n.t(PeopleText::PendingVerification)}</span> }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn StudentHomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card" data-page="student-home">
+            <p>{move || i18n.t(PeopleText::StudentWelcome)}</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn DistrictHomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card" data-page="district-home">
+            <h1>{move || i18n.t(PeopleText::DistrictWelcome)}</h1>
+        </section>
+        <crate::home::SchoolList />
+    }
+}

@@ -1,0 +1,2 @@
+//! pcsc-bridge library: the pure ICAO 9303 core used by the desk daemon.
+pub mod icao;
