@@ -156,12 +156,15 @@ pub async fn connect_database(config: &Config) -> Result<Db, StartupError> {
     Ok(db)
 }
 
+/// The VNeID client, and the demo provider it talks to in demo mode.
+type IdentityProvider = (Option<Arc<OidcService>>, Option<Arc<DemoIdp>>);
+
 /// The configured VNeID client; in demo mode without one, the built-in demo provider.
 fn identity_provider(
     config: &Config,
     public_url: &str,
     clock: &Clock,
-) -> Result<(Option<Arc<OidcService>>, Option<Arc<DemoIdp>>), StartupError> {
+) -> Result<IdentityProvider, StartupError> {
     let (settings, demo) = match (&config.vneid, config.mode) {
         (Some(settings), _) => (settings.clone(), None),
         (None, Mode::Demo) => {

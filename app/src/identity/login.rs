@@ -14,6 +14,18 @@ use crate::people::store::find_by_pid_hash;
 use crate::platform::audit::{self, Actor, ActorKind, AuditAction, AuditEvent};
 use crate::platform::crypto::PidCrypto;
 
+/// The circumstances of a login, whatever the method.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginContext<'a> {
+    /// Where the person wanted to go (already checked to stay on this site).
+    pub return_to: &'a str,
+    /// The session cookie the browser brought, if any: it is ended (rotation).
+    pub old_session_token: Option<&'a str>,
+    pub device_label: &'a str,
+    pub policy: &'a SessionPolicy,
+    pub now: i64,
+}
+
 /// A session just opened, and where the browser goes next.
 #[derive(Debug)]
 pub struct LoggedIn {
@@ -26,12 +38,9 @@ pub async fn citizen_login(
     conn: &mut AnyConnection,
     crypto: &PidCrypto,
     claims: &CitizenClaims,
-    return_to: &str,
-    old_session_token: Option<&str>,
-    device_label: &str,
-    policy: &SessionPolicy,
-    now: i64,
+    login: LoginContext<'_>,
 ) -> Result<LoggedIn, LoginError> {
+    let now = login.now;
     let pid_hash = crypto.lookup_hash(&claims.personal_id);
     let matches = find_by_pid_hash(conn, &pid_hash).await?;
     if matches.is_empty() {
@@ -66,18 +75,7 @@ pub async fn citizen_login(
         .await?;
         return Err(error);
     }
-    open_session(
-        conn,
-        &account,
-        &allowed,
-        "vneid",
-        return_to,
-        old_session_token,
-        device_label,
-        policy,
-        now,
-    )
-    .await
+    open_session(conn, &account, &allowed, "vneid", login).await
 }
 
 /// Staff and guardians of a school that requires a level-2 account are dropped for a level-1 login.
@@ -129,18 +127,20 @@ async fn refuse(conn: &mut AnyConnection, reason: &str, now: i64) -> Result<(), 
 }
 
 /// Opens the session: rotates away any previous one, picks the only persona, audits the login.
-#[allow(clippy::too_many_arguments)]
 pub async fn open_session(
     conn: &mut AnyConnection,
     account: &Account,
     personas: &[PersonaChoice],
     method: &str,
-    return_to: &str,
-    old_session_token: Option<&str>,
-    device_label: &str,
-    policy: &SessionPolicy,
-    now: i64,
+    login: LoginContext<'_>,
 ) -> Result<LoggedIn, LoginError> {
+    let LoginContext {
+        return_to,
+        old_session_token,
+        device_label,
+        policy,
+        now,
+    } = login;
     if let Some(old) = old_session_token
         && let Some(previous) = session::load(conn, old, now, policy).await?
     {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::login::{LoggedIn, citizen_login};
+use super::login::{LoggedIn, LoginContext, citizen_login};
 use super::oidc::{CALLBACK_PATH, LoginError};
 use super::ratelimit;
 use super::session::{self, SESSION_COOKIE, cookie_value};
@@ -87,17 +87,15 @@ async fn callback(
                 Ok((claims, return_to)) => {
                     let old = cookie_header(&headers)
                         .and_then(|h| cookie_value(h, SESSION_COOKIE).map(str::to_string));
-                    citizen_login(
-                        &mut conn,
-                        &state.crypto,
-                        &claims,
-                        &return_to,
-                        old.as_deref(),
-                        &device_label(&headers),
-                        &state.settings.sessions,
+                    let device = device_label(&headers);
+                    let login = LoginContext {
+                        return_to: &return_to,
+                        old_session_token: old.as_deref(),
+                        device_label: &device,
+                        policy: &state.settings.sessions,
                         now,
-                    )
-                    .await
+                    };
+                    citizen_login(&mut conn, &state.crypto, &claims, login).await
                 }
                 Err(error) => Err(error),
             }
