@@ -9,6 +9,7 @@ mod support;
 mod backup;
 mod data_layer;
 mod identity;
+mod login;
 mod pwa;
 mod serving;
 mod startup;

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod oidc_peer;
+pub mod rogue_idp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -120,14 +122,34 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDb, mode: Mode) -> TestApp {
-    let mut config = test_config(&db, mode);
-    // Bind first: the public URL (cookies, the demo provider's issuer) needs the port.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let listener = bind_port().await;
+    spawn_app_on(db, mode, listener, |_| {}).await
+}
+
+/// Binds the app's port first: its URL (cookies, the provider's redirect URI) needs it.
+pub async fn bind_port() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind");
+        .expect("bind")
+}
+
+/// `http://localhost:PORT/…` for a bound listener.
+pub fn url_of(listener: &tokio::net::TcpListener, path: &str) -> String {
+    let port = listener.local_addr().expect("bound address").port();
+    format!("http://localhost:{port}{path}")
+}
+
+pub async fn spawn_app_on(
+    db: TestDb,
+    mode: Mode,
+    listener: tokio::net::TcpListener,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    let mut config = test_config(&db, mode);
     let addr = listener.local_addr().expect("bound address");
     config.server.listen = addr;
     config.server.public_url = format!("http://localhost:{}", addr.port());
+    configure(&mut config);
     let application = Application::build_on(&config, Clock::System, Some(listener))
         .await
         .expect("server builds");

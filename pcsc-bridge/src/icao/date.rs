@@ -86,6 +86,52 @@ impl CivilDate {
         format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
     }
 
+    /// The UTC calendar day `days` after 1970-01-01 (negative days are before it), or None
+    /// outside the years this type holds.
+    pub fn from_unix_days(days: i64) -> Option<Self> {
+        let mut year: i64 = 1970;
+        let mut remaining = days;
+        let year_len = |year: i64| {
+            if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+                366
+            } else {
+                365
+            }
+        };
+        while remaining < 0 {
+            year -= 1;
+            remaining += year_len(year);
+        }
+        while remaining >= year_len(year) {
+            remaining -= year_len(year);
+            year += 1;
+        }
+        let year = u16::try_from(year).ok()?;
+        let mut month = 1u8;
+        loop {
+            let month_len = i64::from(days_in_month(year, month));
+            if remaining < month_len || month == 12 {
+                break;
+            }
+            remaining -= month_len;
+            month += 1;
+        }
+        Self::new(year, month, u8::try_from(remaining + 1).ok()?).ok()
+    }
+
+    /// Today's UTC date from the system clock (1970-01-01 if the clock is before it).
+    pub fn today_utc() -> Self {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+        Self::from_unix_days(days).unwrap_or(CivilDate {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
     /// The same day `years` later. A 29 February lands on 28 February in a common year: a
     /// period counted in years ends on the last day of the month when the day does not exist
     /// (Vietnam's Civil Code 2015, art. 148).
@@ -140,6 +186,18 @@ fn number(digits: &[u8]) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn converts_unix_days() {
+        let day = |days| CivilDate::from_unix_days(days).unwrap();
+        assert_eq!(day(0), CivilDate::new(1970, 1, 1).unwrap());
+        assert_eq!(day(-1), CivilDate::new(1969, 12, 31).unwrap());
+        assert_eq!(day(11_016), CivilDate::new(2000, 2, 29).unwrap());
+        assert_eq!(day(11_017), CivilDate::new(2000, 3, 1).unwrap());
+        assert_eq!(day(20_791), CivilDate::new(2026, 12, 4).unwrap());
+        assert_eq!(day(19_722), CivilDate::new(2023, 12, 31).unwrap());
+        assert!(CivilDate::today_utc() > CivilDate::new(2020, 1, 1).unwrap());
+    }
 
     #[test]
     fn parses_the_card_formats() {

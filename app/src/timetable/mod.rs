@@ -1,0 +1,3 @@
+//! Timetables.
+
+pub mod rules;
