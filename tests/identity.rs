@@ -115,3 +115,106 @@ async fn a_parent_logs_in_and_sees_her_two_children() {
     browser.close().await;
     app.stop().await;
 }
+
+async fn passkey_login(browser: &Browser, base: &str) {
+    browser.client.goto(&format!("{base}/login")).await.unwrap();
+    browser
+        .wait_for("button[data-login='passkey']")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is_refused() {
+    let _ = site_root();
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let browser = Browser::phone().await;
+    let authenticator = browser.add_virtual_authenticator().await;
+
+    demo_login(&browser, &app.base_url, "guardian").await;
+    browser.wait_for("[data-page='guardian-home']").await;
+    browser.client.goto(&app.url("/account")).await.unwrap();
+    browser
+        .wait_for("button[data-action='add-passkey']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("[data-passkey-added='true']").await;
+    browser
+        .wait_for("[data-section='passkeys'] li[data-passkey]")
+        .await;
+    browser
+        .wait_for("button[data-action='logout']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("a[data-action='login']").await;
+
+    // Twice with the passkey alone: no VNeID round trip.
+    for _ in 0..2 {
+        passkey_login(&browser, &app.base_url).await;
+        browser
+            .wait_for("[data-page='guardian-home'] [data-child]")
+            .await;
+        browser
+            .wait_for("button[data-action='logout']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        browser.wait_for("a[data-action='login']").await;
+    }
+
+    // A copy of the key whose signature counter went backwards (a cloned authenticator) is refused.
+    let credentials = browser.authenticator_credentials(&authenticator).await;
+    assert_eq!(credentials.len(), 1);
+    let genuine = credentials[0].clone();
+    assert!(genuine["signCount"].as_u64().unwrap() >= 2);
+    let mut clone = genuine.clone();
+    clone["signCount"] = json!(0);
+    browser
+        .remove_authenticator_credentials(&authenticator)
+        .await;
+    browser
+        .add_authenticator_credential(&authenticator, clone)
+        .await;
+    passkey_login(&browser, &app.base_url).await;
+    browser
+        .wait_for("[data-error-code='passkey_refused']")
+        .await;
+
+    // The genuine key works again; once removed from the account it no longer logs in.
+    browser
+        .remove_authenticator_credentials(&authenticator)
+        .await;
+    browser
+        .add_authenticator_credential(&authenticator, genuine)
+        .await;
+    passkey_login(&browser, &app.base_url).await;
+    browser.wait_for("[data-page='guardian-home']").await;
+    browser.client.goto(&app.url("/account")).await.unwrap();
+    browser
+        .wait_for("li[data-passkey] button[data-action='remove']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("[data-section='passkeys'] p").await;
+    browser
+        .wait_for("button[data-action='logout']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("a[data-action='login']").await;
+    passkey_login(&browser, &app.base_url).await;
+    browser
+        .wait_for("[data-error-code='passkey_refused']")
+        .await;
+    browser.close().await;
+    app.stop().await;
+}

@@ -23,7 +23,8 @@ use leptos_router::path;
 
 use crate::i18n::{ShellText, provide_i18n};
 use crate::identity::screens::{
-    AccountPage, ChooseRolePage, LoginPage, UnknownPersonPage, UserMenu, provide_current_user,
+    AccountPage, ActivatePage, ChooseRolePage, LoginPage, UnknownPersonPage, UserMenu,
+    provide_current_user,
 };
 use crate::people::screens::{
     ClassListPage, DistrictHomePage, GuardianHomePage, StaffHomePage, StudentHomePage,
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/login/unknown") view=UnknownPersonPage />
                     <Route path=path!("/choose-role") view=ChooseRolePage />
+                    <Route path=path!("/activate") view=ActivatePage />
                     <Route path=path!("/account") view=AccountPage />
                     <Route path=path!("/staff") view=StaffHomePage />
                     <Route path=path!("/staff/class/:id") view=ClassListPage />

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod errors;
 pub mod health;
 pub mod metrics;
 pub mod routes;

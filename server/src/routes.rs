@@ -117,6 +117,9 @@ pub fn router(state: ServerState) -> Router {
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
         .merge(identity)
+        .layer(axum::middleware::from_fn(
+            crate::errors::status_from_error_code,
+        ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

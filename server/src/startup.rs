@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use app::identity::demo_idp::DemoIdp;
 use app::identity::oidc::OidcService;
+use app::identity::passkeys::RelyingParty;
 use app::platform::clock::Clock;
 use app::platform::crypto::{CryptoError, PidCrypto, generate_master_key};
 use app::platform::db::{Db, DbError, DbOptions};
@@ -106,6 +107,10 @@ impl Application {
                 sessions: config.session_policy(),
             }),
             oidc,
+            relying_party: Arc::new(
+                RelyingParty::from_public_url(&config.server.public_url)
+                    .map_err(StartupError::Identity)?,
+            ),
         };
         let state = ServerState {
             app,

@@ -108,12 +108,33 @@ impl Browser {
 
     /// Waits (up to 30 s) for an element to appear.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(Duration::from_secs(30))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        {
+            Ok(element) => element,
+            Err(e) => {
+                // Say what the page showed instead, so a failure explains itself.
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let body = self
+                    .client
+                    .execute(
+                        "return document.body ? document.body.innerText : ''",
+                        vec![],
+                    )
+                    .await
+                    .unwrap_or_default();
+                panic!("{css} did not appear ({e}) on {url}:\n{body}");
+            }
+        }
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -137,6 +158,51 @@ impl Browser {
             })
             .await
             .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// A virtual platform authenticator (resident keys, user verification), for passkeys.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let value = self
+            .client
+            .issue_cmd(WebDriverCall::post(
+                "webauthn/authenticator",
+                json!({ "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                        "hasUserVerification": true, "isUserVerified": true }),
+            ))
+            .await
+            .expect("virtual authenticator");
+        value.as_str().expect("authenticator id").to_string()
+    }
+
+    /// The credentials a virtual authenticator holds (with private keys and sign counts).
+    pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<Value> {
+        let value = self
+            .client
+            .issue_cmd(WebDriverCall::get(&format!(
+                "webauthn/authenticator/{authenticator}/credentials"
+            )))
+            .await
+            .expect("credentials");
+        value.as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn remove_authenticator_credentials(&self, authenticator: &str) {
+        self.client
+            .issue_cmd(WebDriverCall::delete(&format!(
+                "webauthn/authenticator/{authenticator}/credentials"
+            )))
+            .await
+            .expect("remove credentials");
+    }
+
+    pub async fn add_authenticator_credential(&self, authenticator: &str, credential: Value) {
+        self.client
+            .issue_cmd(WebDriverCall::post(
+                &format!("webauthn/authenticator/{authenticator}/credential"),
+                credential,
+            ))
+            .await
+            .expect("add credential");
     }
 
     pub async fn close(mut self) {
@@ -174,6 +240,59 @@ impl WebDriverCompatibleCommand for Cdp {
         (
             http::Method::POST,
             Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// A W3C WebDriver extension call on the current session (e.g. the WebAuthn endpoints).
+#[derive(Debug)]
+struct WebDriverCall {
+    method: http::Method,
+    path: String,
+    body: Option<Value>,
+}
+
+impl WebDriverCall {
+    fn get(path: &str) -> Self {
+        WebDriverCall {
+            method: http::Method::GET,
+            path: path.into(),
+            body: None,
+        }
+    }
+    fn delete(path: &str) -> Self {
+        WebDriverCall {
+            method: http::Method::DELETE,
+            path: path.into(),
+            body: None,
+        }
+    }
+    fn post(path: &str, body: Value) -> Self {
+        WebDriverCall {
+            method: http::Method::POST,
+            path: path.into(),
+            body: Some(body),
+        }
+    }
+}
+
+impl WebDriverCompatibleCommand for WebDriverCall {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            self.method.clone(),
+            self.body.as_ref().map(Value::to_string),
         )
     }
 }

@@ -145,6 +145,11 @@ pub async fn spawn_app_on(
     listener: tokio::net::TcpListener,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
+    // `RUST_LOG=info` shows the server's logs in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let mut config = test_config(&db, mode);
     let addr = listener.local_addr().expect("bound address");
     config.server.listen = addr;

@@ -79,7 +79,7 @@ pub async fn citizen_login(
 }
 
 /// Staff and guardians of a school that requires a level-2 account are dropped for a level-1 login.
-async fn filter_by_level(
+pub async fn filter_by_level(
     conn: &mut AnyConnection,
     personas: Vec<PersonaChoice>,
     level: Option<u8>,

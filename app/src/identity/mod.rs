@@ -7,6 +7,9 @@ pub mod claims;
 pub mod client;
 pub mod screens;
 
+#[cfg(feature = "hydrate")]
+pub mod webauthn_browser;
+
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
@@ -18,11 +21,15 @@ pub mod login;
 #[cfg(feature = "ssr")]
 pub mod oidc;
 #[cfg(feature = "ssr")]
+pub mod passkeys;
+#[cfg(feature = "ssr")]
 pub mod ratelimit;
 #[cfg(feature = "ssr")]
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod student_login;
 
 use serde::{Deserialize, Serialize};
 
@@ -101,4 +108,21 @@ pub struct Me {
     pub personas: Vec<PersonaChoice>,
     /// How this session was opened: `vneid`, `passkey` or `password`.
     pub auth_method: String,
+}
+
+/// A passkey as the account page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySummary {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What the school prints for a student's first login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedLogin {
+    pub username: String,
+    pub activation_code: String,
+    pub expires_at: i64,
 }

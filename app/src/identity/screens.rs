@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
-    choose_persona, current_user, login_options, logout, my_sessions, sign_out_elsewhere,
+    activate_student_login, choose_persona, current_user, login_options, logout, my_passkeys,
+    my_sessions, passkey_login, passkey_login_options, passkey_registration_options,
+    register_passkey, remove_passkey, rename_passkey, sign_out_elsewhere, student_login,
 };
 use super::{Me, PersonaChoice, PersonaKind};
 use crate::i18n::use_i18n;
@@ -50,6 +52,28 @@ texts! {
         SignedOutElsewhere => ("Đã đăng xuất trên các thiết bị khác.", "Logged out on the other devices."),
         LastSeen => ("Lần cuối", "Last used"),
         NotLoggedIn => ("Bạn chưa đăng nhập.", "You are not logged in."),
+        LoginWithPasskey => ("Đăng nhập bằng khoá truy cập (passkey)", "Log in with a passkey"),
+        PasskeysTitle => ("Khoá truy cập (passkey)", "Passkeys"),
+        PasskeysIntro => (
+            "Đăng nhập nhanh trên điện thoại hoặc máy tính bảng của riêng bạn bằng vân tay, khuôn mặt hoặc mã mở máy.",
+            "Log in quickly on your own phone or tablet with your fingerprint, face or screen lock."
+        ),
+        AddPasskey => ("Thêm khoá truy cập trên thiết bị này", "Add a passkey on this device"),
+        PasskeyAdded => ("Đã thêm khoá truy cập.", "Passkey added."),
+        NoPasskeys => ("Chưa có khoá truy cập nào.", "No passkeys yet."),
+        Rename => ("Đổi tên", "Rename"),
+        Remove => ("Xoá", "Remove"),
+        PasskeyName => ("Tên khoá", "Passkey name"),
+        DefaultPasskeyName => ("Thiết bị của tôi", "My device"),
+        StudentLoginTitle => ("Học sinh đăng nhập bằng tài khoản nhà trường cấp", "Students: log in with the school's login"),
+        Username => ("Tên đăng nhập", "Username"),
+        Password => ("Mật khẩu", "Password"),
+        LogIn => ("Đăng nhập", "Log in"),
+        FirstTime => ("Lần đầu đăng nhập? Kích hoạt bằng mã nhà trường in cho em.", "First time? Activate with the code the school printed for you."),
+        ActivateTitle => ("Kích hoạt tài khoản học sinh", "Activate a student login"),
+        ActivationCode => ("Mã kích hoạt", "Activation code"),
+        NewPassword => ("Mật khẩu mới (ít nhất 8 ký tự)", "New password (at least 8 characters)"),
+        Activate => ("Kích hoạt và đăng nhập", "Activate and log in"),
     }
 }
 
@@ -116,6 +140,8 @@ pub fn LoginPage() -> impl IntoView {
                             None => view! { <p>{move || i18n.t(IdentityText::NoProvider)}</p> }.into_any(),
                         }}
                         {options.demo.then(|| view! { <p class="notice notice-demo">{move || i18n.t(IdentityText::DemoNote)}</p> })}
+                        <PasskeyLoginButton return_to=return_to() />
+                        <StudentLoginForm />
                     }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 })}
@@ -205,6 +231,7 @@ pub fn AccountPage() -> impl IntoView {
         }
     });
     view! {
+        <PasskeysSection />
         <section class="card">
             <h1>{move || i18n.t(IdentityText::SessionsTitle)}</h1>
             <Suspense fallback=|| ()>
@@ -272,5 +299,192 @@ pub fn UserMenu() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// Asks the device for a passkey and logs in with it.
+async fn log_in_with_passkey(return_to: String) -> Result<String, AppError> {
+    let options = passkey_login_options().await?;
+    #[cfg(feature = "hydrate")]
+    {
+        let response = super::webauthn_browser::get(&options)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PasskeyCancelled))?;
+        passkey_login(response, return_to).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (options, return_to, passkey_login);
+        Err(AppError::new(ErrorCode::PasskeyCancelled))
+    }
+}
+
+#[component]
+fn PasskeyLoginButton(return_to: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let login = Action::new_local(move |_: &()| log_in_with_passkey(return_to.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = login.value().get() {
+            go_to(&path);
+        }
+    });
+    view! {
+        <button type="button" class="button button-wide button-secondary" data-login="passkey"
+            on:click=move |_| { login.dispatch(()); }>
+            {move || i18n.t(IdentityText::LoginWithPasskey)}
+        </button>
+        {move || login.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+    }
+}
+
+/// Creates a passkey on this device and keeps it on the server.
+async fn add_passkey(name: String) -> Result<i64, AppError> {
+    let options = passkey_registration_options().await?;
+    #[cfg(feature = "hydrate")]
+    {
+        let response = super::webauthn_browser::create(&options)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PasskeyCancelled))?;
+        register_passkey(response, name).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (options, name, register_passkey);
+        Err(AppError::new(ErrorCode::PasskeyCancelled))
+    }
+}
+
+#[component]
+pub fn PasskeysSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let passkeys = Resource::new(|| (), |_| my_passkeys());
+    let add = Action::new_local(move |_: &()| {
+        add_passkey(i18n.t(IdentityText::DefaultPasskeyName).to_string())
+    });
+    let remove = Action::new(|id: &i64| remove_passkey(*id));
+    let rename = Action::new(|(id, name): &(i64, String)| rename_passkey(*id, name.clone()));
+    Effect::new(move |_| {
+        let changed = add.version().get() + remove.version().get() + rename.version().get();
+        if changed > 0 {
+            passkeys.refetch();
+        }
+    });
+    view! {
+        <section class="card" data-section="passkeys">
+            <h2>{move || i18n.t(IdentityText::PasskeysTitle)}</h2>
+            <p class="secondary">{move || i18n.t(IdentityText::PasskeysIntro)}</p>
+            <Suspense fallback=|| ()>
+                {move || passkeys.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(IdentityText::NoPasskeys)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="list">
+                            {list.into_iter().map(|p| {
+                                let name = RwSignal::new(p.name.clone());
+                                view! {
+                                    <li class="list-item" data-passkey=p.id>
+                                        <form class="inline-form" on:submit=move |ev| {
+                                            ev.prevent_default();
+                                            rename.dispatch((p.id, name.get_untracked()));
+                                        }>
+                                            <label class="visually-hidden" for=format!("passkey-{}", p.id)>{move || i18n.t(IdentityText::PasskeyName)}</label>
+                                            <input id=format!("passkey-{}", p.id) class="input" name="name" maxlength="60"
+                                                prop:value=move || name.get()
+                                                on:input=move |ev| name.set(event_target_value(&ev)) />
+                                            <button type="submit" class="button button-secondary" data-action="rename">{move || i18n.t(IdentityText::Rename)}</button>
+                                            <button type="button" class="button button-danger" data-action="remove"
+                                                on:click=move |_| { remove.dispatch(p.id); }>
+                                                {move || i18n.t(IdentityText::Remove)}
+                                            </button>
+                                        </form>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                })}
+            </Suspense>
+            <button type="button" class="button" data-action="add-passkey" on:click=move |_| { add.dispatch(()); }>
+                {move || i18n.t(IdentityText::AddPasskey)}
+            </button>
+            {move || add.value().get().map(|r| match r {
+                Ok(_) => view! { <p class="notice notice-ok" data-passkey-added="true">{i18n.t(IdentityText::PasskeyAdded)}</p> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn StudentLoginForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let login = Action::new(move |_: &()| {
+        student_login(username.get_untracked(), password.get_untracked())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = login.value().get() {
+            go_to(&path);
+        }
+    });
+    view! {
+        <details class="student-login">
+            <summary>{move || i18n.t(IdentityText::StudentLoginTitle)}</summary>
+            <form class="stack" data-form="student-login" on:submit=move |ev| { ev.prevent_default(); login.dispatch(()); }>
+                <label>{move || i18n.t(IdentityText::Username)}
+                    <input class="input" name="username" autocomplete="username" autocapitalize="none" required
+                        on:input=move |ev| username.set(event_target_value(&ev)) />
+                </label>
+                <label>{move || i18n.t(IdentityText::Password)}
+                    <input class="input" type="password" name="password" autocomplete="current-password" required
+                        on:input=move |ev| password.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class="button">{move || i18n.t(IdentityText::LogIn)}</button>
+                {move || login.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+            </form>
+            <a href="/activate">{move || i18n.t(IdentityText::FirstTime)}</a>
+        </details>
+    }
+}
+
+#[component]
+pub fn ActivatePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let username = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let activate = Action::new(move |_: &()| {
+        activate_student_login(
+            username.get_untracked(),
+            code.get_untracked(),
+            password.get_untracked(),
+        )
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = activate.value().get() {
+            go_to(&path);
+        }
+    });
+    view! {
+        <section class="card">
+            <h1>{move || i18n.t(IdentityText::ActivateTitle)}</h1>
+            <form class="stack" data-form="activate" on:submit=move |ev| { ev.prevent_default(); activate.dispatch(()); }>
+                <label>{move || i18n.t(IdentityText::Username)}
+                    <input class="input" name="username" autocomplete="username" autocapitalize="none" required
+                        on:input=move |ev| username.set(event_target_value(&ev)) />
+                </label>
+                <label>{move || i18n.t(IdentityText::ActivationCode)}
+                    <input class="input" name="code" autocomplete="one-time-code" autocapitalize="characters" required
+                        on:input=move |ev| code.set(event_target_value(&ev)) />
+                </label>
+                <label>{move || i18n.t(IdentityText::NewPassword)}
+                    <input class="input" type="password" name="password" autocomplete="new-password" minlength="8" required
+                        on:input=move |ev| password.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class="button">{move || i18n.t(IdentityText::Activate)}</button>
+                {move || activate.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+            </form>
+        </section>
     }
 }

@@ -75,6 +75,26 @@ error_codes! {
         "Chưa tìm thấy bạn trong hồ sơ của nhà trường. Vui lòng liên hệ văn phòng trường để được cập nhật.",
         "You are not in the school's records yet. Please contact the school office to be added."
     ),
+    PasskeyExpired = "passkey_expired" => (
+        "Phiên đăng nhập bằng khoá truy cập đã hết hạn. Hãy thử lại.",
+        "The passkey request has expired. Please try again."
+    ),
+    PasskeyCancelled = "passkey_cancelled" => (
+        "Chưa dùng được khoá truy cập: thao tác đã bị huỷ hoặc thiết bị không hỗ trợ.",
+        "The passkey was not used: it was cancelled, or this device does not support passkeys."
+    ),
+    PasskeyRefused = "passkey_refused" => (
+        "Khoá truy cập này không được chấp nhận (có thể đã bị xoá). Hãy đăng nhập bằng VNeID.",
+        "This passkey was not accepted (it may have been removed). Please log in with VNeID."
+    ),
+    StudentLoginRefused = "student_login_refused" => (
+        "Tên đăng nhập, mã kích hoạt hoặc mật khẩu không đúng.",
+        "The username, activation code or password is not right."
+    ),
+    PasswordTooShort = "password_too_short" => (
+        "Mật khẩu cần ít nhất 8 ký tự.",
+        "The password needs at least 8 characters."
+    ),
     InvalidInput = "invalid_input" => ("Dữ liệu nhập chưa hợp lệ.", "The data entered is not valid."),
     InvalidPersonalId = "invalid_personal_id" => (
         "Số định danh cá nhân phải gồm đúng 12 chữ số.",
@@ -138,6 +158,10 @@ impl AppError {
             | ErrorCode::LoginLevelTooLow
             | ErrorCode::LoginUnknownPerson => 403,
             ErrorCode::LoginProviderUnavailable => 502,
+            ErrorCode::PasskeyExpired | ErrorCode::PasskeyRefused => 403,
+            ErrorCode::PasskeyCancelled => 400,
+            ErrorCode::StudentLoginRefused => 403,
+            ErrorCode::PasswordTooShort => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,

@@ -15,6 +15,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The identity provider (VNeID, or the demo provider in demo mode); `None` when not configured.
     pub oidc: Option<Arc<crate::identity::oidc::OidcService>>,
+    /// This site as a WebAuthn relying party (host name and origin), for passkeys.
+    pub relying_party: Arc<crate::identity::passkeys::RelyingParty>,
 }
 
 /// Settings features read at run time (the server's configuration fills them in).

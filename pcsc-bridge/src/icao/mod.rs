@@ -22,4 +22,4 @@ pub mod testcard;
 #[cfg(test)]
 mod test_rng;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;

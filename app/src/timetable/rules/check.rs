@@ -271,18 +271,24 @@ impl Conflict {
 /// Why a timetable cannot be checked, or an edit not applied. The `error` field of the JSON form
 /// is the stable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", rename_all = "snake_case")]
+#[serde(tag = "error")]
 pub enum TimetableError {
+    #[serde(rename = "timetable_no_school_days")]
     #[error("timetable_no_school_days")]
     NoSchoolDays,
+    #[serde(rename = "timetable_too_many_periods")]
     #[error("timetable_too_many_periods ({session:?})")]
     TooManyPeriods { session: Session },
+    #[serde(rename = "timetable_long_break_outside_session")]
     #[error("timetable_long_break_outside_session ({session:?})")]
     LongBreakOutsideSession { session: Session },
+    #[serde(rename = "timetable_duplicate_requirement")]
     #[error("timetable_duplicate_requirement (class {class}, subject {subject})")]
     DuplicateRequirement { class: ClassId, subject: SubjectId },
+    #[serde(rename = "timetable_duplicate_lesson")]
     #[error("timetable_duplicate_lesson ({lesson})")]
     DuplicateLesson { lesson: LessonId },
+    #[serde(rename = "timetable_unknown_lesson")]
     #[error("timetable_unknown_lesson ({lesson})")]
     UnknownLesson { lesson: LessonId },
 }
@@ -460,7 +466,9 @@ impl Context {
             Scope::ClassSubject(class, subject) => {
                 self.class_subject_conflicts(class, subject, lessons, &mut found)
             }
-            Scope::ClassDay(class, day) => self.class_day_conflicts(class, day, lessons, &mut found),
+            Scope::ClassDay(class, day) => {
+                self.class_day_conflicts(class, day, lessons, &mut found)
+            }
             Scope::TeacherDay(teacher, day) => {
                 self.teacher_day_conflicts(teacher, day, lessons, &mut found)
             }
@@ -536,8 +544,11 @@ impl Context {
         subjects.sort_unstable();
         subjects.dedup();
         for subject in subjects {
-            let of_subject: Vec<Lesson> =
-                lessons.iter().filter(|l| l.subject == subject).copied().collect();
+            let of_subject: Vec<Lesson> = lessons
+                .iter()
+                .filter(|l| l.subject == subject)
+                .copied()
+                .collect();
             let count = periods(&of_subject);
             let limit = u16::from(settings.max_subject_periods_per_day);
             if count > limit {
@@ -585,8 +596,11 @@ impl Context {
         }
 
         for session in Session::ALL {
-            let in_session: Vec<Lesson> =
-                lessons.iter().filter(|l| l.session == session).copied().collect();
+            let in_session: Vec<Lesson> = lessons
+                .iter()
+                .filter(|l| l.session == session)
+                .copied()
+                .collect();
             let count = periods(&in_session);
             let limit = u16::from(settings.max_class_periods_per_session);
             if count > limit {
@@ -642,8 +656,11 @@ impl Context {
         }
 
         for session in Session::ALL {
-            let in_session: Vec<Lesson> =
-                lessons.iter().filter(|l| l.session == session).copied().collect();
+            let in_session: Vec<Lesson> = lessons
+                .iter()
+                .filter(|l| l.session == session)
+                .copied()
+                .collect();
             let mut taught = [false; MAX_PERIODS_PER_SESSION as usize + 2];
             for lesson in &in_session {
                 for slot in lesson.slots() {
@@ -729,7 +746,11 @@ fn double_bookings(
                 kind,
                 who,
                 When::slot(slot),
-                lessons.iter().filter(|l| l.occupies(slot)).map(|l| l.id).collect(),
+                lessons
+                    .iter()
+                    .filter(|l| l.occupies(slot))
+                    .map(|l| l.id)
+                    .collect(),
             ));
         }
     }
@@ -811,7 +832,11 @@ impl Checker {
     }
 
     pub fn hard_conflict_count(&self) -> usize {
-        self.conflicts.values().flatten().filter(|c| c.is_hard()).count()
+        self.conflicts
+            .values()
+            .flatten()
+            .filter(|c| c.is_hard())
+            .count()
     }
 
     pub fn lesson(&self, id: LessonId) -> Option<&Lesson> {

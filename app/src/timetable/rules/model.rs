@@ -183,10 +183,19 @@ impl SessionPlan {
         for period in 1..=count {
             let end = minutes + 45;
             periods.push(PeriodTime {
-                start: TimeOfDay { minutes: minutes % (24 * 60) },
-                end: TimeOfDay { minutes: end % (24 * 60) },
+                start: TimeOfDay {
+                    minutes: minutes % (24 * 60),
+                },
+                end: TimeOfDay {
+                    minutes: end % (24 * 60),
+                },
             });
-            minutes = end + if long_break_after == Some(period) { 20 } else { 5 };
+            minutes = end
+                + if long_break_after == Some(period) {
+                    20
+                } else {
+                    5
+                };
         }
         SessionPlan {
             periods,
@@ -216,7 +225,7 @@ impl SchoolWeek {
     }
 }
 
-/// Monday to Saturday, five periods a session from 07:00 and 13:30, the long break after the
+/// Monday to Saturday, five periods a session from 07:00 and 13:00, the long break after the
 /// second period (times and break position are common practice, not confirmed: a setting).
 impl Default for SchoolWeek {
     fn default() -> Self {
@@ -224,7 +233,7 @@ impl Default for SchoolWeek {
         SchoolWeek {
             days: Weekday::ALL[..6].to_vec(),
             morning: SessionPlan::evenly_spaced(at(7, 0), 5, Some(2)),
-            afternoon: SessionPlan::evenly_spaced(at(13, 30), 5, Some(2)),
+            afternoon: SessionPlan::evenly_spaced(at(13, 0), 5, Some(2)),
         }
     }
 }
@@ -271,7 +280,8 @@ pub struct ClassInfo {
 
 impl ClassInfo {
     pub fn studies_in(&self, day: Weekday, session: Session) -> bool {
-        self.sessions.contains(&session) || self.extra_sessions.contains(&DaySession { day, session })
+        self.sessions.contains(&session)
+            || self.extra_sessions.contains(&DaySession { day, session })
     }
 }
 
@@ -363,7 +373,11 @@ impl PeriodsPerWeek {
 
     /// The split of a yearly total closest to it, heavier in semester II when the total is not
     /// a multiple of the weeks (52 periods over 18 + 17 weeks → 1 and 2, 52 periods).
-    pub fn from_year(periods_per_year: u16, first_semester_weeks: u16, second_semester_weeks: u16) -> PeriodsPerWeek {
+    pub fn from_year(
+        periods_per_year: u16,
+        first_semester_weeks: u16,
+        second_semester_weeks: u16,
+    ) -> PeriodsPerWeek {
         let weeks = first_semester_weeks + second_semester_weeks;
         if weeks == 0 {
             return PeriodsPerWeek::every_week(0);
@@ -444,7 +458,8 @@ impl Lesson {
 
     /// The periods the lesson takes (one, or two for a double period).
     pub fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        (0..self.length).map(|offset| Slot::new(self.day, self.session, self.period.saturating_add(offset)))
+        (0..self.length)
+            .map(|offset| Slot::new(self.day, self.session, self.period.saturating_add(offset)))
     }
 
     pub fn last_period(&self) -> u8 {
@@ -530,7 +545,9 @@ impl TimetableSettings {
         TimetableSettings {
             heavy_subjects: subjects
                 .iter()
-                .filter(|subject| DEFAULT_HEAVY_SUBJECTS.contains(&fold_for_search(&subject.name).as_str()))
+                .filter(|subject| {
+                    DEFAULT_HEAVY_SUBJECTS.contains(&fold_for_search(&subject.name).as_str())
+                })
                 .map(|subject| subject.id)
                 .collect(),
             ..TimetableSettings::default()
@@ -547,7 +564,10 @@ mod tests {
         let time = TimeOfDay::parse("7:05").unwrap();
         assert_eq!(time.to_string(), "07:05");
         assert_eq!(serde_json::to_string(&time).unwrap(), "\"07:05\"");
-        assert_eq!(serde_json::from_str::<TimeOfDay>("\"13:30\"").unwrap(), TimeOfDay::new(13, 30).unwrap());
+        assert_eq!(
+            serde_json::from_str::<TimeOfDay>("\"13:30\"").unwrap(),
+            TimeOfDay::new(13, 30).unwrap()
+        );
         for bad in ["24:00", "7", "7:60", "ab:cd", "", "-1:00", "123:00"] {
             assert_eq!(TimeOfDay::parse(bad), None, "{bad}");
         }
@@ -563,27 +583,58 @@ mod tests {
         assert_eq!(week.morning.periods[0].end.to_string(), "07:45");
         // The long break (20 minutes) follows period 2.
         assert_eq!(week.morning.periods[2].start.to_string(), "08:55");
-        assert_eq!(week.afternoon.periods[4].end.to_string(), "17:25");
+        assert_eq!(week.afternoon.periods[4].end.to_string(), "17:20");
     }
 
     #[test]
     fn a_fractional_yearly_rate_becomes_a_count_per_semester() {
         // Công nghệ 8–9: 52 periods, "1.5 a week" over 18 + 17 weeks.
         let split = PeriodsPerWeek::from_year(52, 18, 17);
-        assert_eq!(split, PeriodsPerWeek { first_semester: 1, second_semester: 2 });
+        assert_eq!(
+            split,
+            PeriodsPerWeek {
+                first_semester: 1,
+                second_semester: 2
+            }
+        );
         assert_eq!(split.per_year(18, 17), 52);
-        assert_eq!(PeriodsPerWeek::from_year(140, 18, 17), PeriodsPerWeek::every_week(4));
-        assert_eq!(PeriodsPerWeek::from_year(35, 18, 17), PeriodsPerWeek::every_week(1));
-        assert_eq!(PeriodsPerWeek::from_year(10, 0, 0), PeriodsPerWeek::every_week(0));
+        assert_eq!(
+            PeriodsPerWeek::from_year(140, 18, 17),
+            PeriodsPerWeek::every_week(4)
+        );
+        assert_eq!(
+            PeriodsPerWeek::from_year(35, 18, 17),
+            PeriodsPerWeek::every_week(1)
+        );
+        assert_eq!(
+            PeriodsPerWeek::from_year(10, 0, 0),
+            PeriodsPerWeek::every_week(0)
+        );
     }
 
     #[test]
     fn unavailability_covers_a_day_a_session_or_a_period() {
         let slot = Slot::new(Weekday::Thursday, Session::Afternoon, 3);
-        let day = Unavailable { day: Weekday::Thursday, session: None, period: None };
-        let session = Unavailable { day: Weekday::Thursday, session: Some(Session::Afternoon), period: None };
-        let period = Unavailable { day: Weekday::Thursday, session: Some(Session::Afternoon), period: Some(3) };
-        let other = Unavailable { day: Weekday::Thursday, session: Some(Session::Morning), period: None };
+        let day = Unavailable {
+            day: Weekday::Thursday,
+            session: None,
+            period: None,
+        };
+        let session = Unavailable {
+            day: Weekday::Thursday,
+            session: Some(Session::Afternoon),
+            period: None,
+        };
+        let period = Unavailable {
+            day: Weekday::Thursday,
+            session: Some(Session::Afternoon),
+            period: Some(3),
+        };
+        let other = Unavailable {
+            day: Weekday::Thursday,
+            session: Some(Session::Morning),
+            period: None,
+        };
         assert!(day.covers(slot) && session.covers(slot) && period.covers(slot));
         assert!(!other.covers(slot));
     }
@@ -591,12 +642,27 @@ mod tests {
     #[test]
     fn heavy_subjects_are_found_by_name() {
         let subjects = [
-            SubjectInfo { id: SubjectId(1), name: "TOÁN".into() },
-            SubjectInfo { id: SubjectId(2), name: "Ngữ  văn".into() },
-            SubjectInfo { id: SubjectId(3), name: "Khoa học tự nhiên".into() },
-            SubjectInfo { id: SubjectId(4), name: "Tin học".into() },
+            SubjectInfo {
+                id: SubjectId(1),
+                name: "TOÁN".into(),
+            },
+            SubjectInfo {
+                id: SubjectId(2),
+                name: "Ngữ  văn".into(),
+            },
+            SubjectInfo {
+                id: SubjectId(3),
+                name: "Khoa học tự nhiên".into(),
+            },
+            SubjectInfo {
+                id: SubjectId(4),
+                name: "Tin học".into(),
+            },
         ];
         let settings = TimetableSettings::heavy_subjects_by_name(&subjects);
-        assert_eq!(settings.heavy_subjects, [SubjectId(1), SubjectId(2), SubjectId(3)]);
+        assert_eq!(
+            settings.heavy_subjects,
+            [SubjectId(1), SubjectId(2), SubjectId(3)]
+        );
     }
 }

@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(texts.len(), ConflictKind::ALL.len());
         // The code is the JSON form.
         for kind in ConflictKind::ALL {
-            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.code()));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.code())
+            );
         }
     }
 
@@ -144,18 +147,26 @@ mod tests {
     fn error_codes_are_their_json_tags() {
         let errors = [
             TimetableError::NoSchoolDays,
-            TimetableError::TooManyPeriods { session: crate::timetable::rules::Session::Morning },
-            TimetableError::LongBreakOutsideSession { session: crate::timetable::rules::Session::Morning },
+            TimetableError::TooManyPeriods {
+                session: crate::timetable::rules::Session::Morning,
+            },
+            TimetableError::LongBreakOutsideSession {
+                session: crate::timetable::rules::Session::Morning,
+            },
             TimetableError::DuplicateRequirement {
                 class: crate::timetable::rules::ClassId(1),
                 subject: crate::timetable::rules::SubjectId(1),
             },
-            TimetableError::DuplicateLesson { lesson: crate::timetable::rules::LessonId(1) },
-            TimetableError::UnknownLesson { lesson: crate::timetable::rules::LessonId(1) },
+            TimetableError::DuplicateLesson {
+                lesson: crate::timetable::rules::LessonId(1),
+            },
+            TimetableError::UnknownLesson {
+                lesson: crate::timetable::rules::LessonId(1),
+            },
         ];
         for error in errors {
             let json = serde_json::to_value(error).unwrap();
-            assert_eq!(json["error"], error.code().trim_start_matches("timetable_"), "{error:?}");
+            assert_eq!(json["error"], error.code(), "{error:?}");
             assert!(!error.text().text(Lang::Vi).is_empty());
         }
     }
