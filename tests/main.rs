@@ -6,6 +6,7 @@
 
 mod support;
 
+mod authorization;
 mod backup;
 mod data_layer;
 mod identity;
