@@ -19,28 +19,75 @@ struct Caller {
 }
 
 /// Opens a session for the record `(table, id)` the way a login does (accounts, session, persona).
-async fn session_for(app: &TestApp, name: &'static str, kind: PersonaKind, table: &str, record: i64) -> Caller {
+async fn session_for(
+    app: &TestApp,
+    name: &'static str,
+    kind: PersonaKind,
+    table: &str,
+    record: i64,
+) -> Caller {
     let mut conn = app.conn().await;
     let now = app.state.clock.unix();
     let (school, hash): (Option<i64>, Vec<u8>) = if table == "district_admins" {
-        let row = sqlx::query("SELECT pid_hash FROM district_admins WHERE id = $1").bind(record).fetch_one(&mut *conn).await.unwrap();
+        let row = sqlx::query("SELECT pid_hash FROM district_admins WHERE id = $1")
+            .bind(record)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         (None, row.get("pid_hash"))
     } else {
-        let row = sqlx::query(&format!("SELECT school_id, pid_hash FROM {table} WHERE id = $1")).bind(record).fetch_one(&mut *conn).await.unwrap();
+        let row = sqlx::query(&format!(
+            "SELECT school_id, pid_hash FROM {table} WHERE id = $1"
+        ))
+        .bind(record)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
         (row.get("school_id"), row.get("pid_hash"))
     };
     let account = if table == "students" {
-        let issued = app::identity::student_login::issue(&mut conn, school.unwrap(), record, now).await.unwrap();
-        app::identity::student_login::activate(&mut conn, &issued.username, &issued.activation_code, "mật khẩu tốt", now).await.unwrap().id
+        let issued = app::identity::student_login::issue(&mut conn, school.unwrap(), record, now)
+            .await
+            .unwrap();
+        app::identity::student_login::activate(
+            &mut conn,
+            &issued.username,
+            &issued.activation_code,
+            "mật khẩu tốt",
+            now,
+        )
+        .await
+        .unwrap()
+        .id
     } else {
-        app::identity::accounts::upsert_citizen(&mut conn, &hash, name, Some(2), now).await.unwrap()
+        app::identity::accounts::upsert_citizen(&mut conn, &hash, name, Some(2), now)
+            .await
+            .unwrap()
     };
     let policy = app.state.settings.sessions;
-    let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &policy).await.unwrap();
-    app::identity::session::set_persona(&mut conn, session.id, &PersonaRef { kind, school_id: school, record_id: record }).await.unwrap();
+    let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &policy)
+        .await
+        .unwrap();
+    app::identity::session::set_persona(
+        &mut conn,
+        session.id,
+        &PersonaRef {
+            kind,
+            school_id: school,
+            record_id: record,
+        },
+    )
+    .await
+    .unwrap();
     Caller {
         name,
-        cookie: Some(format!("{}={}; {}={}", app::identity::SESSION_COOKIE, session.token, app::identity::CSRF_COOKIE, session.csrf_token)),
+        cookie: Some(format!(
+            "{}={}; {}={}",
+            app::identity::SESSION_COOKIE,
+            session.token,
+            app::identity::CSRF_COOKIE,
+            session.csrf_token
+        )),
         csrf: session.csrf_token,
     }
 }
@@ -50,9 +97,17 @@ async fn id(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
 }
 
-async fn call(app: &TestApp, caller: &Caller, endpoint: &str, form: &[(&str, String)]) -> (u16, Value) {
+async fn call(
+    app: &TestApp,
+    caller: &Caller,
+    endpoint: &str,
+    form: &[(&str, String)],
+) -> (u16, Value) {
     let client = reqwest::Client::new();
-    let mut request = client.post(app.url(&format!("/api/{endpoint}"))).form(form).header(app::identity::CSRF_HEADER, &caller.csrf);
+    let mut request = client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .form(form)
+        .header(app::identity::CSRF_HEADER, &caller.csrf);
     let cookie = caller
         .cookie
         .clone()
@@ -69,24 +124,95 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let app = spawn_app(Backend::Sqlite).await;
     let school_1 = "(SELECT id FROM schools WHERE moet_code = '79000701')";
     let school_2 = "(SELECT id FROM schools WHERE moet_code = '79000702')";
-    let class_a = id(&app, &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_1}")).await;
-    let class_b = id(&app, &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_2}")).await;
+    let class_a = id(
+        &app,
+        &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_1}"),
+    )
+    .await;
+    let class_b = id(
+        &app,
+        &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_2}"),
+    )
+    .await;
     let lan = id(&app, "SELECT g.id FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id WHERE l.status = 'verified' LIMIT 1").await;
-    let lans_child = id(&app, &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {lan} LIMIT 1")).await;
+    let lans_child = id(
+        &app,
+        &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {lan} LIMIT 1"),
+    )
+    .await;
     let other_child = id(&app, &format!("SELECT id FROM students WHERE school_id = {school_1} AND id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan}) LIMIT 1")).await;
-    let staff_with = |role: &str, school: &str| format!("SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = '{role}' AND s.school_id = {school} ORDER BY s.id LIMIT 1");
+    let staff_with = |role: &str, school: &str| {
+        format!(
+            "SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = '{role}' AND s.school_id = {school} ORDER BY s.id LIMIT 1"
+        )
+    };
 
-    let anonymous = Caller { name: "anonymous", cookie: None, csrf: "anonymous-csrf-token".into() };
+    let anonymous = Caller {
+        name: "anonymous",
+        cookie: None,
+        csrf: "anonymous-csrf-token".into(),
+    };
     let callers = vec![
-        session_for(&app, "district", PersonaKind::DistrictAdmin, "district_admins", id(&app, "SELECT id FROM district_admins").await).await,
-        session_for(&app, "admin_1", PersonaKind::Staff, "staff", id(&app, &staff_with("school_admin", school_1)).await).await,
-        session_for(&app, "clerk_1", PersonaKind::Staff, "staff", id(&app, &staff_with("clerk", school_1)).await).await,
-        session_for(&app, "teacher_1", PersonaKind::Staff, "staff", id(&app, &staff_with("teacher", school_1)).await).await,
-        session_for(&app, "teacher_2", PersonaKind::Staff, "staff", id(&app, &staff_with("teacher", school_2)).await).await,
+        session_for(
+            &app,
+            "district",
+            PersonaKind::DistrictAdmin,
+            "district_admins",
+            id(&app, "SELECT id FROM district_admins").await,
+        )
+        .await,
+        session_for(
+            &app,
+            "admin_1",
+            PersonaKind::Staff,
+            "staff",
+            id(&app, &staff_with("school_admin", school_1)).await,
+        )
+        .await,
+        session_for(
+            &app,
+            "clerk_1",
+            PersonaKind::Staff,
+            "staff",
+            id(&app, &staff_with("clerk", school_1)).await,
+        )
+        .await,
+        session_for(
+            &app,
+            "teacher_1",
+            PersonaKind::Staff,
+            "staff",
+            id(&app, &staff_with("teacher", school_1)).await,
+        )
+        .await,
+        session_for(
+            &app,
+            "teacher_2",
+            PersonaKind::Staff,
+            "staff",
+            id(&app, &staff_with("teacher", school_2)).await,
+        )
+        .await,
         session_for(&app, "guardian", PersonaKind::Guardian, "guardians", lan).await,
-        session_for(&app, "student", PersonaKind::Student, "students", other_child).await,
+        session_for(
+            &app,
+            "student",
+            PersonaKind::Student,
+            "students",
+            other_child,
+        )
+        .await,
     ];
-    let everyone = ["anonymous", "district", "admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"];
+    let everyone = [
+        "anonymous",
+        "district",
+        "admin_1",
+        "clerk_1",
+        "teacher_1",
+        "teacher_2",
+        "guardian",
+        "student",
+    ];
     let logged_in = &everyone[1..];
 
     // endpoint → (arguments, who is allowed). Everyone else is refused.
@@ -100,20 +226,71 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ("sign_out_elsewhere", vec![], logged_in.to_vec()),
         ("my_passkeys", vec![], logged_in.to_vec()),
         ("passkey_registration_options", vec![], logged_in.to_vec()),
-        ("staff_home", vec![], vec!["admin_1", "clerk_1", "teacher_1", "teacher_2"]),
+        (
+            "staff_home",
+            vec![],
+            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2"],
+        ),
         ("my_children", vec![], vec!["guardian"]),
-        ("class_list", vec![("class_id", class_a.to_string())], vec!["district", "admin_1", "clerk_1", "teacher_1"]),
-        ("class_list", vec![("class_id", class_b.to_string())], vec!["district", "teacher_2"]),
-        ("issue_student_login", vec![("student_id", lans_child.to_string())], vec!["admin_1", "clerk_1"]),
+        (
+            "class_list",
+            vec![("class_id", class_a.to_string())],
+            vec!["district", "admin_1", "clerk_1", "teacher_1"],
+        ),
+        (
+            "class_list",
+            vec![("class_id", class_b.to_string())],
+            vec!["district", "teacher_2"],
+        ),
+        (
+            "issue_student_login",
+            vec![("student_id", lans_child.to_string())],
+            vec!["admin_1", "clerk_1"],
+        ),
         // Someone else's persona, passkey or session: refused for all (not found is a refusal too).
-        ("choose_persona", vec![("persona[kind]", "Guardian".into()), ("persona[school_id]", "1".into()), ("persona[record_id]", "999999".into())], vec![]),
-        ("rename_passkey", vec![("id", "999999".into()), ("name", "x".into())], vec![]),
+        (
+            "choose_persona",
+            vec![
+                ("persona[kind]", "Guardian".into()),
+                ("persona[school_id]", "1".into()),
+                ("persona[record_id]", "999999".into()),
+            ],
+            vec![],
+        ),
+        (
+            "rename_passkey",
+            vec![("id", "999999".into()), ("name", "x".into())],
+            vec![],
+        ),
         ("remove_passkey", vec![("id", "999999".into())], vec![]),
         // Public ways in, with bad credentials: refused for all.
-        ("register_passkey", vec![("response", garbage.clone()), ("name", "x".into())], vec![]),
-        ("passkey_login", vec![("response", garbage.clone()), ("return_to", "/".into())], vec![]),
-        ("student_login", vec![("username", "hs0000".into()), ("password", "wrong-password".into())], vec![]),
-        ("activate_student_login", vec![("username", "hs0000".into()), ("code", "ABCDEFGHJK".into()), ("password", "long-enough".into())], vec![]),
+        (
+            "register_passkey",
+            vec![("response", garbage.clone()), ("name", "x".into())],
+            vec![],
+        ),
+        (
+            "passkey_login",
+            vec![("response", garbage.clone()), ("return_to", "/".into())],
+            vec![],
+        ),
+        (
+            "student_login",
+            vec![
+                ("username", "hs0000".into()),
+                ("password", "wrong-password".into()),
+            ],
+            vec![],
+        ),
+        (
+            "activate_student_login",
+            vec![
+                ("username", "hs0000".into()),
+                ("code", "ABCDEFGHJK".into()),
+                ("password", "long-enough".into()),
+            ],
+            vec![],
+        ),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),
     ];
@@ -123,7 +300,10 @@ async fn every_server_function_admits_exactly_the_right_people() {
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
         .collect();
     let covered: BTreeSet<String> = matrix.iter().map(|(e, _, _)| e.to_string()).collect();
-    assert_eq!(registered, covered, "server functions missing from (or extra in) the authorization matrix");
+    assert_eq!(
+        registered, covered,
+        "server functions missing from (or extra in) the authorization matrix"
+    );
 
     let mut wrong = BTreeMap::new();
     let all_callers: Vec<&Caller> = std::iter::once(&anonymous).chain(callers.iter()).collect();
@@ -133,13 +313,27 @@ async fn every_server_function_admits_exactly_the_right_people() {
             let expected_ok = allowed.contains(&caller.name);
             let ok = status == 200;
             if ok != expected_ok {
-                wrong.insert(format!("{endpoint}({args:?}) by {}", caller.name), format!("{status} {body}"));
+                wrong.insert(
+                    format!("{endpoint}({args:?}) by {}", caller.name),
+                    format!("{status} {body}"),
+                );
             }
             if !ok {
                 // A refusal says why, and nothing else.
-                let keys: BTreeSet<&str> = body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
-                assert!(keys.contains("error") && keys.iter().all(|k| ["error", "field"].contains(k)), "{endpoint} by {}: {body}", caller.name);
-                assert!((400..500).contains(&status), "{endpoint} by {}: a refusal is a 4xx, got {status}", caller.name);
+                let keys: BTreeSet<&str> = body
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                assert!(
+                    keys.contains("error") && keys.iter().all(|k| ["error", "field"].contains(k)),
+                    "{endpoint} by {}: {body}",
+                    caller.name
+                );
+                assert!(
+                    (400..500).contains(&status),
+                    "{endpoint} by {}: a refusal is a 4xx, got {status}",
+                    caller.name
+                );
             }
         }
     }
@@ -148,7 +342,17 @@ async fn every_server_function_admits_exactly_the_right_people() {
     // Logging out: allowed to a session, refused without one.
     assert_eq!(call(&app, &anonymous, "logout", &[]).await.0, 401);
     for caller in &callers {
-        assert_eq!(call(&app, caller, "logout", &[]).await.0, 200, "{}", caller.name);
-        assert_eq!(call(&app, caller, "my_sessions", &[]).await.0, 401, "{} after logout", caller.name);
+        assert_eq!(
+            call(&app, caller, "logout", &[]).await.0,
+            200,
+            "{}",
+            caller.name
+        );
+        assert_eq!(
+            call(&app, caller, "my_sessions", &[]).await.0,
+            401,
+            "{} after logout",
+            caller.name
+        );
     }
 }

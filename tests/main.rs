@@ -13,4 +13,5 @@ mod identity;
 mod login;
 mod pwa;
 mod serving;
+mod sessions;
 mod startup;

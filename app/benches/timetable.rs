@@ -233,7 +233,7 @@ fn percentile(samples: &[Duration], fraction: f64) -> Duration {
 }
 
 fn main() {
-    let mut rng = Rng(2025_09_05);
+    let mut rng = Rng(20_250_905);
     let (school, assignments) = school(&mut rng);
     let timetable = timetable(&mut rng, &school, &assignments);
     let settings = TimetableSettings::heavy_subjects_by_name(&school.subjects);

@@ -145,6 +145,29 @@ pub async fn spawn_app_on(
     listener: tokio::net::TcpListener,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
+    spawn_app_at(db, mode, listener, configure, Clock::System).await
+}
+
+/// A server whose clock the test moves (`app.state.clock.advance(…)`).
+pub async fn spawn_app_with_clock(backend: Backend, clock: Clock) -> TestApp {
+    let listener = bind_port().await;
+    spawn_app_at(
+        TestDb::new(backend).await,
+        Mode::Demo,
+        listener,
+        |_| {},
+        clock,
+    )
+    .await
+}
+
+pub async fn spawn_app_at(
+    db: TestDb,
+    mode: Mode,
+    listener: tokio::net::TcpListener,
+    configure: impl FnOnce(&mut Config),
+    clock: Clock,
+) -> TestApp {
     // `RUST_LOG=info` shows the server's logs in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -155,7 +178,7 @@ pub async fn spawn_app_on(
     config.server.listen = addr;
     config.server.public_url = format!("http://localhost:{}", addr.port());
     configure(&mut config);
-    let application = Application::build_on(&config, Clock::System, Some(listener))
+    let application = Application::build_on(&config, clock, Some(listener))
         .await
         .expect("server builds");
     let state = application.state().clone();
