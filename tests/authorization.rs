@@ -11,6 +11,9 @@ use sqlx::Row;
 
 use crate::support::{TestApp, spawn_app};
 
+/// One line of the matrix: endpoint, arguments, who is allowed.
+type MatrixRow<'a> = (&'a str, Vec<(&'a str, String)>, Vec<&'a str>);
+
 /// A logged-in browser, reduced to its cookies and CSRF token.
 struct Caller {
     name: &'static str,
@@ -217,7 +220,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
 
     // endpoint → (arguments, who is allowed). Everyone else is refused.
     let garbage = "{}".to_string();
-    let matrix: Vec<(&str, Vec<(&str, String)>, Vec<&str>)> = vec![
+    let matrix: Vec<MatrixRow> = vec![
         ("schools", vec![], everyone.to_vec()),
         ("me", vec![], everyone.to_vec()),
         ("login_options", vec![], everyone.to_vec()),

@@ -14,4 +14,5 @@ mod login;
 mod pwa;
 mod serving;
 mod sessions;
+mod software_passkey;
 mod startup;

@@ -64,7 +64,9 @@ pub fn App() -> impl IntoView {
     provide_current_user();
 
     view! {
-        <Title text=move || i18n.t(ShellText::AppName) />
+        // The app's name is the same in both languages; a plain string keeps the head out of the
+        // reactive graph (it is written after the page's owner is gone).
+        <Title text="Trường Số" />
         <Router>
             <a class="skip-link" href="#main">{move || i18n.t(ShellText::SkipToContent)}</a>
             <header class="topbar">
