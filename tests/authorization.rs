@@ -127,6 +127,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let app = spawn_app(Backend::Sqlite).await;
     let school_1 = "(SELECT id FROM schools WHERE moet_code = '79000701')";
     let school_2 = "(SELECT id FROM schools WHERE moet_code = '79000702')";
+    let school_1_id = id(&app, "SELECT id FROM schools WHERE moet_code = '79000701'").await;
     let class_a = id(
         &app,
         &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_1}"),
@@ -249,6 +250,11 @@ async fn every_server_function_admits_exactly_the_right_people() {
             "issue_student_login",
             vec![("student_id", lans_child.to_string())],
             vec!["admin_1", "clerk_1"],
+        ),
+        (
+            "identity_mismatches",
+            vec![("school_id", school_1_id.to_string())],
+            vec!["district", "admin_1"],
         ),
         // Someone else's persona, passkey or session: refused for all (not found is a refusal too).
         (

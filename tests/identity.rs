@@ -218,3 +218,66 @@ async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clerk_prints_a_student_login_from_the_class_list_and_the_principal_sees_what_to_check()
+{
+    let _ = site_root();
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let mut conn = app.conn().await;
+    sqlx::query(
+        "INSERT INTO identity_mismatches (school_id, record_kind, record_id, field, school_value, vneid_value, created_at)
+         VALUES (1, 'guardian', 1, 'full_name', 'Nguyễn Thị Lan', 'Nguyễn Thị Lan Anh', 1)",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let browser = Browser::launch(crate::support::browser::TABLET).await;
+    demo_login(&browser, &app.base_url, "clerk").await;
+    browser
+        .wait_for("a[data-class='6A1']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("[data-page='class-list'] button[data-action='issue-login']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let card = browser.wait_for("[data-login-card]").await;
+    let username = card.attr("data-login-card").await.unwrap().unwrap();
+    assert!(username.starts_with("hs"), "{username}");
+    let code = browser.text("[data-login-card] .code").await;
+    assert_eq!(code.len(), 10);
+    // The clerk does not see the principal's list of identity differences.
+    browser.client.goto(&app.url("/staff")).await.unwrap();
+    browser.wait_for("[data-page='staff-home']").await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("[data-section='mismatches']"))
+            .await
+            .is_err()
+    );
+    browser
+        .wait_for("button[data-action='logout']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("a[data-action='login']").await;
+
+    demo_login(&browser, &app.base_url, "school_admin").await;
+    browser.wait_for("[data-section='mismatches'] li").await;
+    assert!(
+        browser
+            .text("[data-section='mismatches']")
+            .await
+            .contains("Nguyễn Thị Lan Anh")
+    );
+    browser.close().await;
+    app.stop().await;
+}

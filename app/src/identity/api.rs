@@ -372,3 +372,56 @@ pub async fn student_login(username: String, password: String) -> Result<String,
         super::student_login::password_login(&mut conn, &username, &password, grant.now()).await?;
     open_session_for(&grant, &mut conn, &account, "password", "/").await
 }
+
+/// A difference between what VNeID says and what the school recorded, for the school to check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityMismatch {
+    pub id: i64,
+    pub record_kind: String,
+    pub record_id: i64,
+    pub field: String,
+    pub school_value: String,
+    pub vneid_value: String,
+    pub created_at: i64,
+}
+
+/// The school's open identity mismatches (school admins; the district's admins).
+#[server(prefix = "/api", endpoint = "identity_mismatches", client = CsrfClient)]
+pub async fn identity_mismatches(school_id: i64) -> Result<Vec<IdentityMismatch>, AppError> {
+    use super::authz::{Action, authorize};
+    use crate::platform::audit::{AuditAction, AuditEvent, record};
+    let grant = authorize(Action::ManageSchool { school_id }).await?;
+    let mut conn = grant.conn().await?;
+    let rows: Vec<(i64, String, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, record_kind, record_id, field, school_value, vneid_value, created_at
+         FROM identity_mismatches WHERE school_id = $1 AND resolved_at IS NULL ORDER BY created_at DESC",
+    )
+    .bind(school_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let event = AuditEvent {
+        school_id: Some(school_id),
+        action: AuditAction::Read,
+        entity: "identity_mismatches",
+        entity_id: None,
+        reason: None,
+        detail: serde_json::json!({ "rows": rows.len() }),
+    };
+    record(&mut conn, &grant.actor, event, grant.now()).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, record_kind, record_id, field, school_value, vneid_value, created_at)| {
+                IdentityMismatch {
+                    id,
+                    record_kind,
+                    record_id,
+                    field,
+                    school_value,
+                    vneid_value,
+                    created_at,
+                }
+            },
+        )
+        .collect())
+}

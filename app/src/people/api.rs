@@ -18,6 +18,7 @@ pub async fn list_schools() -> Result<Vec<SchoolSummary>, AppError> {
 /// A staff member's start screen.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StaffHomeView {
+    pub school_id: i64,
     pub school_name: String,
     pub roles: Vec<StaffRole>,
     pub classes: Vec<StaffClass>,
@@ -45,6 +46,7 @@ pub async fn staff_home() -> Result<StaffHomeView, AppError> {
         .fetch_one(&mut *conn)
         .await?;
     Ok(StaffHomeView {
+        school_id,
         school_name,
         roles,
         classes,

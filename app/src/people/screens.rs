@@ -31,6 +31,14 @@ texts! {
         NoChildren => ("Chưa có học sinh nào gắn với bạn.", "No students are linked to you yet."),
         StudentWelcome => ("Xin chào! Điểm số và thời khoá biểu của em sẽ hiện ở đây.", "Hello! Your scores and timetable will appear here."),
         DistrictWelcome => ("Các trường trong huyện", "Schools of the district"),
+        MismatchesTitle => ("Thông tin khác với VNeID — cần kiểm tra", "Differs from VNeID — to check"),
+        NoMismatches => ("Không có sai khác nào cần kiểm tra.", "Nothing to check."),
+        FieldName => ("Họ tên", "Name"),
+        FieldBirth => ("Ngày sinh", "Date of birth"),
+        SchoolRecord => ("Hồ sơ trường", "School record"),
+        IssueLogin => ("Cấp tài khoản", "Issue login"),
+        LoginCard => ("Tài khoản học sinh (in và đưa cho em)", "Student login (print and hand over)"),
+        ValidUntil => ("Hạn kích hoạt", "Activate before"),
     }
 }
 
@@ -43,12 +51,14 @@ pub fn StaffHomePage() -> impl IntoView {
             {move || home.get().map(|result| match result {
                 Ok(home) => {
                     let roles = home.roles.clone();
+                    let roles_admin = home.roles.contains(&crate::people::StaffRole::SchoolAdmin);
                     let whole_school = home.classes.iter().all(|c| c.subjects.is_empty() && !c.homeroom) && !home.classes.is_empty();
                     view! {
                         <section class="card" data-page="staff-home">
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                         </section>
+                        {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -85,6 +95,22 @@ pub fn ClassListPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let list = Resource::new(class_id, class_list);
+    let user = crate::identity::screens::use_current_user();
+    let office = move || {
+        user.0
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .and_then(|me| me.persona)
+            .is_some_and(|p| {
+                p.roles.iter().any(|r| {
+                    matches!(
+                        r,
+                        crate::people::StaffRole::SchoolAdmin | crate::people::StaffRole::Clerk
+                    )
+                })
+            })
+    };
     view! {
         <Suspense fallback=|| ()>
             {move || list.get().map(|result| match result {
@@ -100,6 +126,7 @@ pub fn ClassListPage() -> impl IntoView {
                                         {move || i18n.t(PeopleText::Born)} ": "
                                         {parse_iso_date(&s.date_of_birth).map(format_date).unwrap_or_default()}
                                     </span>
+                                    {move || office().then(|| view! { <IssueLoginButton student_id=s.student_id /> })}
                                 </li>
                             }).collect_view()}
                         </ol>
@@ -176,5 +203,59 @@ pub fn DistrictHomePage() -> impl IntoView {
             <h1>{move || i18n.t(PeopleText::DistrictWelcome)}</h1>
         </section>
         <crate::home::SchoolList />
+    }
+}
+
+#[component]
+fn Mismatches(school_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let list = Resource::new(move || school_id, crate::identity::api::identity_mismatches);
+    view! {
+        <section class="card" data-section="mismatches">
+            <h2>{move || i18n.t(PeopleText::MismatchesTitle)}</h2>
+            <Suspense fallback=|| ()>
+                {move || list.get().map(|result| match result {
+                    Ok(rows) if rows.is_empty() => view! { <p>{move || i18n.t(PeopleText::NoMismatches)}</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <ul class="list">
+                            {rows.into_iter().map(|m| {
+                                let field = if m.field == "full_name" { PeopleText::FieldName } else { PeopleText::FieldBirth };
+                                view! {
+                                    <li class="list-item">
+                                        <span class="list-title">{move || i18n.t(field)} ": " {m.vneid_value.clone()} " (VNeID)"</span>
+                                        <span class="list-meta">{move || i18n.t(PeopleText::SchoolRecord)} ": " {m.school_value.clone()}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// For the office: make a student's printed login (username and one-time code).
+#[component]
+fn IssueLoginButton(student_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let issue = Action::new(move |_: &()| crate::identity::api::issue_student_login(student_id));
+    view! {
+        <button type="button" class="button button-secondary" data-action="issue-login" on:click=move |_| { issue.dispatch(()); }>
+            {move || i18n.t(PeopleText::IssueLogin)}
+        </button>
+        {move || issue.value().get().map(|result| match result {
+            Ok(card) => view! {
+                <div class="login-card" data-login-card=card.username.clone()>
+                    <p class="list-title">{move || i18n.t(PeopleText::LoginCard)}</p>
+                    <p>{move || i18n.t(crate::identity::screens::IdentityText::Username)} ": " <strong>{card.username.clone()}</strong></p>
+                    <p>{move || i18n.t(crate::identity::screens::IdentityText::ActivationCode)} ": " <strong class="code">{card.activation_code.clone()}</strong></p>
+                    <p class="secondary">{move || i18n.t(PeopleText::ValidUntil)} ": "
+                        {time::OffsetDateTime::from_unix_timestamp(card.expires_at).map(|t| format_date(t.date())).unwrap_or_default()}</p>
+                </div>
+            }.into_any(),
+            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+        })}
     }
 }
