@@ -66,6 +66,8 @@ start_test_postgres() {
   bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
   [ -x "$bin/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql"
   local port="${TEST_PG_PORT:-55432}" dir
+  # Another cluster (a developer's, another worktree's) may hold the port: take the next free one.
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
   local run=()
   if [ "$(id -u)" -eq 0 ]; then run=(runuser -u postgres --); fi
   # Outside the build folder: the postgres user must be able to reach it (root's home is private).
@@ -73,7 +75,11 @@ start_test_postgres() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
   say "Starting a throwaway PostgreSQL cluster ($("$bin/postgres" --version | awk '{print $3}')) on port $port"
   "${run[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-  "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  if ! "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null; then
+    cat "$dir/server.log" >&2
+    fail "the test PostgreSQL cluster did not start"
+  fi
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   STOP_PG=("${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
   TEST_PG_DIR="$dir"
