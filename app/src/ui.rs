@@ -47,3 +47,20 @@ pub fn go_to(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// Runs a job only the browser can do (WebAuthn, push subscriptions) and puts its result in a
+/// signal. Unlike a local `Action`, nothing is created on the server, so no browser-only value
+/// ever crosses the server's threads.
+pub fn run_in_browser<T, F>(result: leptos::prelude::RwSignal<Option<T>>, job: F)
+where
+    T: Send + Sync + 'static,
+    F: std::future::Future<Output = T> + 'static,
+{
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        use leptos::prelude::Set;
+        result.set(Some(job.await));
+    });
+    #[cfg(not(feature = "hydrate"))]
+    drop((result, job));
+}

@@ -14,7 +14,7 @@ use crate::i18n::use_i18n;
 use crate::people::StaffRole;
 use crate::platform::error::{AppError, ErrorCode};
 use crate::texts;
-use crate::ui::{ErrorNotice, go_to};
+use crate::ui::{ErrorNotice, go_to, run_in_browser};
 
 texts! {
     pub enum IdentityText {
@@ -322,18 +322,18 @@ async fn log_in_with_passkey(return_to: String) -> Result<String, AppError> {
 #[component]
 fn PasskeyLoginButton(return_to: String) -> impl IntoView {
     let i18n = use_i18n();
-    let login = Action::new_local(move |_: &()| log_in_with_passkey(return_to.clone()));
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
     Effect::new(move |_| {
-        if let Some(Ok(path)) = login.value().get() {
+        if let Some(Ok(path)) = outcome.get() {
             go_to(&path);
         }
     });
     view! {
         <button type="button" class="button button-wide button-secondary" data-login="passkey"
-            on:click=move |_| { login.dispatch(()); }>
+            on:click=move |_| run_in_browser(outcome, log_in_with_passkey(return_to.clone()))>
             {move || i18n.t(IdentityText::LoginWithPasskey)}
         </button>
-        {move || login.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+        {move || outcome.get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
     }
 }
 
@@ -358,13 +358,12 @@ async fn add_passkey(name: String) -> Result<i64, AppError> {
 pub fn PasskeysSection() -> impl IntoView {
     let i18n = use_i18n();
     let passkeys = Resource::new(|| (), |_| my_passkeys());
-    let add = Action::new_local(move |_: &()| {
-        add_passkey(i18n.t(IdentityText::DefaultPasskeyName).to_string())
-    });
+    let added = RwSignal::new(None::<Result<i64, AppError>>);
     let remove = Action::new(|id: &i64| remove_passkey(*id));
     let rename = Action::new(|(id, name): &(i64, String)| rename_passkey(*id, name.clone()));
     Effect::new(move |_| {
-        let changed = add.version().get() + remove.version().get() + rename.version().get();
+        let changed =
+            usize::from(added.get().is_some()) + remove.version().get() + rename.version().get();
         if changed > 0 {
             passkeys.refetch();
         }
@@ -404,10 +403,11 @@ pub fn PasskeysSection() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 })}
             </Suspense>
-            <button type="button" class="button" data-action="add-passkey" on:click=move |_| { add.dispatch(()); }>
+            <button type="button" class="button" data-action="add-passkey"
+                on:click=move |_| run_in_browser(added, add_passkey(i18n.t(IdentityText::DefaultPasskeyName).to_string()))>
                 {move || i18n.t(IdentityText::AddPasskey)}
             </button>
-            {move || add.value().get().map(|r| match r {
+            {move || added.get().map(|r| match r {
                 Ok(_) => view! { <p class="notice notice-ok" data-passkey-added="true">{i18n.t(IdentityText::PasskeyAdded)}</p> }.into_any(),
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
