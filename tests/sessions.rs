@@ -5,74 +5,8 @@ use app::platform::db::Backend;
 use reqwest::header::LOCATION;
 use serde_json::Value;
 
-use crate::support::{TestApp, spawn_app, spawn_app_with_clock};
-
-/// A browser of its own (its own cookies), logged in through the demo provider as a demo person.
-struct Device {
-    client: reqwest::Client,
-    jar: std::sync::Arc<reqwest::cookie::Jar>,
-}
-
-impl Device {
-    fn new() -> Device {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Device { client, jar }
-    }
-
-    fn cookie(&self, app: &TestApp, name: &str) -> Option<String> {
-        use reqwest::cookie::CookieStore;
-        let header = self.jar.cookies(&app.base_url.parse().unwrap())?;
-        header
-            .to_str()
-            .ok()?
-            .split("; ")
-            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
-    }
-
-    /// Logs in as demo person `index` (0 district, 1 principal, 2 clerk, 3 teacher, 4 parent).
-    async fn demo_login(&self, app: &TestApp, index: usize) -> String {
-        let start = self
-            .client
-            .get(app.url("/auth/vneid/start"))
-            .send()
-            .await
-            .unwrap();
-        let authorize = start.headers()[LOCATION].to_str().unwrap().to_string();
-        let picked = self
-            .client
-            .get(format!("{authorize}&login={index}"))
-            .send()
-            .await
-            .unwrap();
-        let callback = picked.headers()[LOCATION].to_str().unwrap().to_string();
-        let done = self.client.get(callback).send().await.unwrap();
-        done.headers()[LOCATION].to_str().unwrap().to_string()
-    }
-
-    async fn call(&self, app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        if self.cookie(app, app::identity::CSRF_COOKIE).is_none() {
-            self.client.get(app.url("/")).send().await.unwrap();
-        }
-        let csrf = self.cookie(app, app::identity::CSRF_COOKIE).unwrap();
-        let response = self
-            .client
-            .post(app.url(&format!("/api/{endpoint}")))
-            .header(app::identity::CSRF_HEADER, csrf)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (
-            response.status().as_u16(),
-            response.json().await.unwrap_or(Value::Null),
-        )
-    }
-}
+use crate::support::device::Device;
+use crate::support::{spawn_app, spawn_app_with_clock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_ends_and_so_does_an_old_one() {

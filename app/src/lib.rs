@@ -4,9 +4,11 @@
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
 pub mod grades;
+pub mod attendance;
 pub mod home;
 pub mod i18n;
 pub mod identity;
+pub mod notifications;
 pub mod people;
 pub mod platform;
 pub mod pwa;
@@ -86,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage />
                     <Route path=path!("/staff") view=StaffHomePage />
                     <Route path=path!("/staff/class/:id") view=ClassListPage />
+                    <Route path=path!("/staff/class/:id/roll-call") view=attendance::screens::RollCallPage />
+                    <Route path=path!("/inbox") view=notifications::screens::InboxPage />
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />

@@ -15,6 +15,10 @@ const SHELL = [
   '/icons/icon-512.png',
 ];
 const NETWORK_TIMEOUT_MS = 8000;
+// The last version of the pages a person reads on the move (their children, their classes,
+// their inbox), kept across app updates and deleted at logout.
+const PAGES = 'truongso-pages';
+const KEPT_PAGES = [/^\/guardian$/, /^\/student$/, /^\/staff$/, /^\/inbox$/, /^\/staff\/class\/\d+(\/roll-call)?$/];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -28,7 +32,7 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches.keys()
       .then((keys) => Promise.all(
-        keys.filter((key) => key.startsWith('truongso-') && key !== CACHE).map((key) => caches.delete(key)),
+        keys.filter((key) => key.startsWith('truongso-') && key !== CACHE && key !== PAGES).map((key) => caches.delete(key)),
       ))
       .then(() => self.clients.claim()),
   );
@@ -53,8 +57,18 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/api/') || url.pathname === '/readyz' || url.pathname === '/healthz') return;
 
   if (request.mode === 'navigate') {
+    const kept = KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
     event.respondWith(
-      fetchWithTimeout(request).catch(() => caches.match('/offline.html', { cacheName: CACHE })),
+      fetchWithTimeout(request)
+        .then((response) => {
+          if (kept && response.ok) {
+            const copy = response.clone();
+            caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
+          }
+          return response;
+        })
+        .catch(() => caches.match(url.pathname, { cacheName: PAGES })
+          .then((page) => page || caches.match('/offline.html', { cacheName: CACHE }))),
     );
     return;
   }
@@ -71,5 +85,44 @@ self.addEventListener('fetch', (event) => {
         .catch(() => caches.match(url.pathname, { cacheName: CACHE })
           .then((hit) => hit || Promise.reject(new Error('offline')))),
     );
+  }
+});
+
+// A message from the school (Web Push). The payload was decrypted by the browser.
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  const english = (self.navigator.language || '').startsWith('en');
+  const title = (english && data.title_en) || data.title || 'Trường Số';
+  const body = (english && data.body_en) || data.body || '';
+  event.waitUntil(self.registration.showNotification(title, {
+    body,
+    tag: data.kind || 'truongso',
+    icon: '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    data: { link: data.link || '/' },
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const link = (event.notification.data && event.notification.data.link) || '/';
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((windows) => {
+    const open = windows.find((w) => 'focus' in w);
+    if (open) {
+      return open.navigate(link).then((w) => (w || open).focus());
+    }
+    return self.clients.openWindow(link);
+  }));
+});
+
+// Logging out forgets the pages kept for offline reading.
+self.addEventListener('message', (event) => {
+  if (event.data === 'forget-private-pages') {
+    event.waitUntil(caches.delete(PAGES));
   }
 });

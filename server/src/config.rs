@@ -33,9 +33,21 @@ pub struct Config {
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     pub sessions: SessionsConfig,
+    pub push: PushConfig,
     /// The VNeID (OpenID Connect) client; absent in demo mode means the built-in demo provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vneid: Option<OidcSettings>,
+}
+
+/// Web Push (VAPID). Without a key, push is off (the inbox still works); demo mode makes one.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushConfig {
+    /// base64url of the 32-byte P-256 secret; e.g. from `truongso` in demo mode (data/vapid.key).
+    #[serde(skip_serializing)]
+    pub vapid_private_key: Option<SecretString>,
+    /// Who push services may contact about this server, e.g. `mailto:it@nhabe.edu.vn`.
+    pub contact: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -123,6 +135,7 @@ impl Default for Config {
                 absolute_timeout: 30 * 24 * 3600,
             },
             vneid: None,
+            push: PushConfig::default(),
         }
     }
 }

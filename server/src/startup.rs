@@ -9,6 +9,7 @@ use std::sync::Arc;
 use app::identity::demo_idp::DemoIdp;
 use app::identity::oidc::OidcService;
 use app::identity::passkeys::RelyingParty;
+use app::notifications::push::{PushSender, VapidKey};
 use app::platform::clock::Clock;
 use app::platform::crypto::{CryptoError, PidCrypto, generate_master_key};
 use app::platform::db::{Db, DbError, DbOptions};
@@ -107,6 +108,8 @@ impl Application {
                 sessions: config.session_policy(),
             }),
             oidc,
+            push_key: push_key(config)?.map(Arc::new),
+            push_wake: Arc::new(tokio::sync::Notify::new()),
             relying_party: Arc::new(
                 RelyingParty::from_public_url(&config.server.public_url)
                     .map_err(StartupError::Identity)?,
@@ -137,6 +140,11 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.app.db.clone();
+        // The push job lives as long as the server.
+        let push = self.state.app.push_key.clone().map(|key| {
+            let app = &self.state.app;
+            tokio::spawn(PushSender::new(app.db.clone(), key, app.clock.clone(), app.push_wake.clone()).run())
+        });
         let router = routes::router(self.state);
         let result = axum::serve(
             self.listener,
@@ -144,6 +152,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        if let Some(push) = push {
+            push.abort();
+        }
         db.close().await;
         result
     }
@@ -159,6 +170,30 @@ pub async fn connect_database(config: &Config) -> Result<Db, StartupError> {
     db.migrate().await?;
     tracing::info!(backend = db.backend().name(), "database ready");
     Ok(db)
+}
+
+/// The VAPID key: configured, or in demo mode kept in the data folder.
+fn push_key(config: &Config) -> Result<Option<VapidKey>, StartupError> {
+    let contact = config.push.contact.clone().unwrap_or_else(|| "mailto:admin@localhost".into());
+    let secret = match (&config.push.vapid_private_key, config.mode) {
+        (Some(key), _) => key.expose_secret().to_string(),
+        (None, Mode::Demo) => {
+            let path = config.data_dir.join("vapid.key");
+            let fail = |e: std::io::Error| StartupError::DataDir { path: path.clone(), reason: e.to_string() };
+            if path.exists() {
+                std::fs::read_to_string(&path).map_err(fail)?
+            } else {
+                let secret = VapidKey::generate_secret();
+                write_private_file(&path, secret.as_bytes()).map_err(fail)?;
+                secret
+            }
+        }
+        (None, Mode::Production) => {
+            tracing::warn!("no [push] vapid_private_key: Web Push is off (the inbox still works)");
+            return Ok(None);
+        }
+    };
+    VapidKey::from_secret(&secret, &contact).map(Some).map_err(StartupError::Identity)
 }
 
 /// The VNeID client, and the demo provider it talks to in demo mode.

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod device;
 pub mod oidc_peer;
 pub mod rogue_idp;
 

@@ -44,6 +44,16 @@ pub enum Action {
     IssueStudentLogin {
         student_id: i64,
     },
+    /// Taking (and reading) a class's roll call: its teachers and the school's admins.
+    TakeRollCall { class_id: i64 },
+    /// A guardian asking leave (or choosing notifications) for their own child.
+    RequestLeave { student_id: i64 },
+    /// A class's leave requests: its homeroom teacher and the school's admins.
+    ManageClassLeave { class_id: i64 },
+    /// Answering one leave request: the homeroom teacher of the child's class, the school's admins.
+    AnswerLeave { leave_id: i64 },
+    /// One's own inbox, as the persona one acts as.
+    OwnInbox,
 }
 
 /// The persona a request acts as, with what it may do, read fresh from the records.
@@ -186,6 +196,11 @@ fn action_name(action: &Action) -> &'static str {
         Action::ReadChild { .. } => "read_child",
         Action::ManageSchool { .. } => "manage_school",
         Action::IssueStudentLogin { .. } => "issue_student_login",
+        Action::TakeRollCall { .. } => "take_roll_call",
+        Action::RequestLeave { .. } => "request_leave",
+        Action::ManageClassLeave { .. } => "manage_class_leave",
+        Action::AnswerLeave { .. } => "answer_leave",
+        Action::OwnInbox => "own_inbox",
     }
 }
 
@@ -344,9 +359,54 @@ async fn decide(
             matches!(p, ActivePersona::Staff { school_id, roles, .. }
                 if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
         }
+        (Action::TakeRollCall { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, false).await?,
+        (Action::RequestLeave { student_id }, Some(p @ ActivePersona::Guardian { .. })) => may_read_child(conn, p, *student_id).await?,
+        (Action::ManageClassLeave { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, true).await?,
+        (Action::AnswerLeave { leave_id }, Some(p)) => {
+            let class: Option<i64> = sqlx::query_scalar(
+                "SELECT e.class_id FROM leave_requests l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
+                 WHERE l.id = $1",
+            )
+            .bind(*leave_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match class {
+                Some(class_id) => teaches_or_runs(conn, p, class_id, true).await?,
+                None => false,
+            }
+        }
+        (Action::OwnInbox, Some(_)) => true,
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
+}
+
+/// A teacher of the class (only its homeroom teacher when `homeroom_only`), or an admin of its school.
+async fn teaches_or_runs(conn: &mut AnyConnection, persona: &ActivePersona, class_id: i64, homeroom_only: bool) -> Result<bool, sqlx::Error> {
+    let ActivePersona::Staff { school_id, staff_id, roles } = persona else {
+        return Ok(false);
+    };
+    let class_school: Option<i64> = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
+        .bind(class_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if class_school != Some(*school_id) {
+        return Ok(false);
+    }
+    if roles.contains(&StaffRole::SchoolAdmin) {
+        return Ok(true);
+    }
+    let assignments: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM teaching_assignments WHERE school_id = $1 AND class_id = $2 AND staff_id = $3
+           AND ($4 = 0 OR kind = 'homeroom')",
+    )
+    .bind(*school_id)
+    .bind(class_id)
+    .bind(*staff_id)
+    .bind(i64::from(homeroom_only))
+    .fetch_one(conn)
+    .await?;
+    Ok(assignments > 0)
 }
 
 async fn school_of_student(

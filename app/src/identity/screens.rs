@@ -274,6 +274,7 @@ pub fn UserMenu() -> impl IntoView {
     let leave = Action::new(|_: &()| logout());
     Effect::new(move |_| {
         if let Some(result) = leave.value().get() {
+            crate::pwa::forget_private_pages();
             go_to(&result.unwrap_or_else(|_| "/".into()));
         }
     });
@@ -287,6 +288,9 @@ pub fn UserMenu() -> impl IntoView {
                         <nav class="user-menu" aria-label=move || i18n.t(IdentityText::Account)>
                             <a class="user-name" href=home data-user=me.display_name.clone()>{me.display_name.clone()}</a>
                             {several.then(|| view! { <a class="link-button" href="/choose-role">{move || i18n.t(IdentityText::SwitchRole)}</a> })}
+                            {me.persona.is_some().then(|| view! {
+                                <a class="link-button" href="/inbox" data-action="inbox">{move || i18n.t(crate::notifications::NotificationText::InboxTitle)}</a>
+                            })}
                             <a class="link-button" href="/account">{move || i18n.t(IdentityText::Account)}</a>
                             <button type="button" class="link-button" data-action="logout" on:click=move |_| { leave.dispatch(()); }>
                                 {move || i18n.t(IdentityText::Logout)}

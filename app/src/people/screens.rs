@@ -37,6 +37,7 @@ texts! {
         FieldBirth => ("Ngày sinh", "Date of birth"),
         SchoolRecord => ("Hồ sơ trường", "School record"),
         IssueLogin => ("Cấp tài khoản", "Issue login"),
+        RollCall => ("Điểm danh", "Roll call"),
         LoginCard => ("Tài khoản học sinh (in và đưa cho em)", "Student login (print and hand over)"),
         ValidUntil => ("Hạn kích hoạt", "Activate before"),
     }
@@ -70,6 +71,9 @@ pub fn StaffHomePage() -> impl IntoView {
                                                 {c.homeroom.then(|| view! { <span class="badge">{move || i18n.t(PeopleText::Homeroom)}</span> " " })}
                                                 {c.subjects.join(", ")}
                                             </span>
+                                        </a>
+                                        <a class="button button-secondary" href=format!("/staff/class/{}/roll-call", c.class_id) data-roll-call=c.class_name.clone()>
+                                            {move || i18n.t(PeopleText::RollCall)}
                                         </a>
                                     </li>
                                 }).collect_view()}
@@ -169,6 +173,7 @@ pub fn GuardianHomePage() -> impl IntoView {
                                                     {move || i18n.t(PeopleText::Class)} " " {child.class_name.clone().unwrap_or_default()}
                                                     " · " {move || i18n.t(relation)}
                                                 </span>
+                                                <crate::attendance::screens::ChildLeave student_id=child.student_id />
                                             }.into_any()
                                         } else {
                                             view! { <span class="list-meta">{move || i18n.t(PeopleText::PendingVerification)}</span> }.into_any()

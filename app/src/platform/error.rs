@@ -95,6 +95,15 @@ error_codes! {
         "Mật khẩu cần ít nhất 8 ký tự.",
         "The password needs at least 8 characters."
     ),
+    LeaveDatesReversed = "leave_dates_reversed" => ("Ngày kết thúc phải sau ngày bắt đầu.", "The last day must come after the first."),
+    LeaveTooLong = "leave_too_long" => ("Đơn xin nghỉ quá dài; hãy liên hệ giáo viên chủ nhiệm.", "The leave is too long; please contact the homeroom teacher."),
+    LeaveInThePast = "leave_in_the_past" => ("Không xin nghỉ cho những ngày đã qua.", "Leave cannot be asked for days already past."),
+    LeaveReasonMissing = "leave_reason_missing" => ("Hãy ghi lý do xin nghỉ.", "Please give the reason."),
+    PushUnavailable = "push_unavailable" => (
+        "Trình duyệt này chưa nhận được thông báo. Hãy cài ứng dụng lên màn hình chính rồi thử lại.",
+        "This browser cannot receive notifications. Install the app on the home screen and try again."
+    ),
+    PushEndpointTaken = "push_endpoint_taken" => ("Thiết bị này đang nhận thông báo cho một tài khoản khác.", "This device receives notifications for another account."),
     InvalidInput = "invalid_input" => ("Dữ liệu nhập chưa hợp lệ.", "The data entered is not valid."),
     InvalidPersonalId = "invalid_personal_id" => (
         "Số định danh cá nhân phải gồm đúng 12 chữ số.",
@@ -160,7 +169,12 @@ impl AppError {
             ErrorCode::LoginProviderUnavailable => 502,
             ErrorCode::PasskeyExpired | ErrorCode::PasskeyRefused => 403,
             ErrorCode::PasskeyCancelled => 400,
-            ErrorCode::StudentLoginRefused => 403,
+            ErrorCode::StudentLoginRefused | ErrorCode::PushEndpointTaken => 403,
+            ErrorCode::PushUnavailable => 400,
+            ErrorCode::LeaveDatesReversed
+            | ErrorCode::LeaveTooLong
+            | ErrorCode::LeaveInThePast
+            | ErrorCode::LeaveReasonMissing => 422,
             ErrorCode::PasswordTooShort => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,

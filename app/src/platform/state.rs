@@ -17,6 +17,10 @@ pub struct AppState {
     pub oidc: Option<Arc<crate::identity::oidc::OidcService>>,
     /// This site as a WebAuthn relying party (host name and origin), for passkeys.
     pub relying_party: Arc<crate::identity::passkeys::RelyingParty>,
+    /// The VAPID key for Web Push; `None` when push is not configured.
+    pub push_key: Option<Arc<crate::notifications::push::VapidKey>>,
+    /// Wakes the push job when messages were queued.
+    pub push_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Settings features read at run time (the server's configuration fills them in).
