@@ -105,6 +105,7 @@ impl Application {
                 demo: config.mode == Mode::Demo,
                 public_url,
                 sessions: config.session_policy(),
+                desk: config.desk.clone(),
             }),
             oidc,
             relying_party: Arc::new(
