@@ -49,6 +49,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                         </section>
+                        <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -155,6 +156,7 @@ pub fn GuardianHomePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <crate::verification::screens::LinkHistory />
     }
 }
 
@@ -176,5 +178,6 @@ pub fn DistrictHomePage() -> impl IntoView {
             <h1>{move || i18n.t(PeopleText::DistrictWelcome)}</h1>
         </section>
         <crate::home::SchoolList />
+        <crate::verification::screens::DistrictProgressLink />
     }
 }
