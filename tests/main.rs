@@ -9,6 +9,7 @@ mod support;
 mod authorization;
 mod backup;
 mod data_layer;
+mod desk_e2e;
 mod identity;
 mod login;
 mod pwa;
