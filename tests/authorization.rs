@@ -300,8 +300,16 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ("desk_context", vec![], vec!["admin_1", "clerk_1"]),
         ("desk_challenge", vec![], vec!["admin_1", "clerk_1"]),
         ("desk_submit", vec![("signed", garbage.clone())], vec![]),
-        ("handoff_status", vec![("handoff_id", "999999".into())], vec![]),
-        ("new_handoff", vec![("verification_id", "999999".into())], vec![]),
+        (
+            "handoff_status",
+            vec![("handoff_id", "999999".into())],
+            vec![],
+        ),
+        (
+            "new_handoff",
+            vec![("verification_id", "999999".into())],
+            vec![],
+        ),
         ("claim_preview", vec![("token", "x".repeat(43))], vec![]),
         ("claim_handoff", vec![("token", "x".repeat(43))], vec![]),
         ("review_queue", vec![], vec!["admin_1", "clerk_1"]),
@@ -316,8 +324,16 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ),
         ("bridges_overview", vec![], vec!["admin_1"]),
         ("create_pairing_code", vec![], vec!["admin_1"]),
-        ("revoke_bridge", vec![("bridge_id", "999999".into())], vec![]),
-        ("set_desk_face_image", vec![("enabled", "false".into())], vec!["admin_1"]),
+        (
+            "revoke_bridge",
+            vec![("bridge_id", "999999".into())],
+            vec![],
+        ),
+        (
+            "set_desk_face_image",
+            vec![("enabled", "false".into())],
+            vec!["admin_1"],
+        ),
         (
             "verification_progress",
             vec![("school_id", school_1_id.to_string())],

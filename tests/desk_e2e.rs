@@ -55,7 +55,10 @@ fn bridge_binaries() -> (PathBuf, PathBuf) {
         .current_dir(workspace_root())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "building pcsc-bridge and the card emulator failed");
+    assert!(
+        status.success(),
+        "building pcsc-bridge and the card emulator failed"
+    );
     (dir.join("pcsc-bridge"), dir.join("cccd-emulator"))
 }
 
@@ -74,7 +77,10 @@ fn rerun_inside_rig(test: &str) {
         "desk e2e {test}: {:.1} s in its own rig",
         started.elapsed().as_secs_f64()
     );
-    assert!(status.success(), "{test} failed inside the virtual-reader rig");
+    assert!(
+        status.success(),
+        "{test} failed inside the virtual-reader rig"
+    );
 }
 
 fn inside_rig() -> bool {
@@ -112,7 +118,8 @@ fn start_daemon(binary: &Path, server_url: &str, port: u16) -> Daemon {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), trust.join(entry.file_name())).unwrap();
     }
-    let reader = std::env::var("PCSC_BRIDGE_TEST_READER").unwrap_or_else(|_| "Virtual PCD 00 00".into());
+    let reader =
+        std::env::var("PCSC_BRIDGE_TEST_READER").unwrap_or_else(|_| "Virtual PCD 00 00".into());
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -175,7 +182,12 @@ async fn desk_setup() -> (TestApp, Daemon) {
 
 async fn demo_login(browser: &Browser, base: &str, role: &str) {
     browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser.wait_for("a[data-login='vneid']").await.click().await.unwrap();
+    browser
+        .wait_for("a[data-login='vneid']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_for(&format!("a[data-demo-login='{role}']"))
         .await
@@ -193,7 +205,8 @@ async fn fill(browser: &Browser, css: &str, text: &str) {
 /// The MRZ on the back of the fixture card, as a clerk types it.
 const FIXTURE_MRZ: &str = "IDVNM0850123452001085012345<<<\n8508122M2508120VNM<<<<<<<<<<<1\nLE<<VAN<HUNG<<<<<<<<<<<<<<<<<<";
 /// The front QR code of the fixture card.
-const FIXTURE_QR: &str = "001085012345|012345678|Lê Văn Hùng|12081985|Nam|Số nhà 18, Long Biên, Hà Nội|10042021";
+const FIXTURE_QR: &str =
+    "001085012345|012345678|Lê Văn Hùng|12081985|Nam|Số nhà 18, Long Biên, Hà Nội|10042021";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phone() {
@@ -222,12 +235,20 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
     let desk = Browser::launch(TABLET).await;
     demo_login(&desk, &app.base_url, "clerk").await;
     desk.wait_for("[data-page='staff-home']").await;
-    desk.wait_for("a[data-link='desk']").await.click().await.unwrap();
+    desk.wait_for("a[data-link='desk']")
+        .await
+        .click()
+        .await
+        .unwrap();
     desk.wait_for("[data-page='desk']").await;
     // The bridge is there but not paired yet: pair it with the admin's code.
     desk.wait_for("[data-bridge-status='unpaired']").await;
     fill(&desk, "[data-field='pairing-code']", &code).await;
-    desk.wait_for("button[data-action='pair']").await.click().await.unwrap();
+    desk.wait_for("button[data-action='pair']")
+        .await
+        .click()
+        .await
+        .unwrap();
     desk.wait_for("[data-paired='true']").await;
     desk.wait_for("[data-bridge-status='ready']").await;
     let paired_at = started.elapsed();
@@ -235,11 +256,20 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
     // The card is on the reader; the clerk types its MRZ and reads it.
     fill(&desk, "textarea[data-field='mrz']", FIXTURE_MRZ).await;
     let read_started = Instant::now();
-    desk.wait_for("button[data-action='read-card']").await.click().await.unwrap();
+    desk.wait_for("button[data-action='read-card']")
+        .await
+        .click()
+        .await
+        .unwrap();
     desk.wait_for("[data-desk-result='true']").await;
     let read_took = read_started.elapsed();
     assert_eq!(
-        desk.wait_for("[data-card-name]").await.attr("data-card-name").await.unwrap().as_deref(),
+        desk.wait_for("[data-card-name]")
+            .await
+            .attr("data-card-name")
+            .await
+            .unwrap()
+            .as_deref(),
         Some(HOLDER_NAME)
     );
     desk.wait_for("[data-record='guardian']").await;
@@ -249,7 +279,13 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
         .await
         .unwrap();
     assert!(checks.len() >= 7, "every check passed");
-    assert!(desk.client.find_all(Locator::Css("li.check-failed")).await.unwrap().is_empty());
+    assert!(
+        desk.client
+            .find_all(Locator::Css("li.check-failed"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The QR code: its link, read back from the picture by an independent decoder.
     let qr = desk.wait_for(".qr[data-handoff-url] svg").await;
@@ -260,7 +296,10 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
         .await
         .unwrap()
         .expect("the link");
-    assert!(link.starts_with(&format!("{}/claim/", app.base_url)), "{link}");
+    assert!(
+        link.starts_with(&format!("{}/claim/", app.base_url)),
+        "{link}"
+    );
     let png = qr.screenshot().await.unwrap();
     let picture = tempfile::NamedTempFile::with_suffix(".png").unwrap();
     std::fs::write(picture.path(), &png).unwrap();
@@ -275,7 +314,12 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
     // The parent's phone: opens the link, logs in with VNeID, confirms.
     let phone = Browser::phone().await;
     phone.client.goto(&link).await.unwrap();
-    phone.wait_for("[data-page='claim'] a[data-login='vneid']").await.click().await.unwrap();
+    phone
+        .wait_for("[data-page='claim'] a[data-login='vneid']")
+        .await
+        .click()
+        .await
+        .unwrap();
     phone
         .wait_for("a[data-demo-login='card_holder']")
         .await
@@ -283,22 +327,38 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
         .await
         .unwrap();
     assert_eq!(
-        phone.wait_for("[data-claim-card]").await.attr("data-claim-card").await.unwrap().as_deref(),
+        phone
+            .wait_for("[data-claim-card]")
+            .await
+            .attr("data-claim-card")
+            .await
+            .unwrap()
+            .as_deref(),
         Some(HOLDER_NAME)
     );
-    phone.wait_for("button[data-action='confirm-claim']").await.click().await.unwrap();
+    phone
+        .wait_for("button[data-action='confirm-claim']")
+        .await
+        .click()
+        .await
+        .unwrap();
     phone.wait_for("[data-claim-outcome='verified']").await;
     phone.wait_for("[data-verified-child]").await;
 
     // His children's page now shows the child, and who verified the link, where and when.
     phone.client.goto(&app.url("/guardian")).await.unwrap();
-    phone.wait_for("[data-page='guardian-home'] li[data-child-visible='true']").await;
-    let history = phone.text("[data-section='link-history'] li[data-link-event='verified']").await;
+    phone
+        .wait_for("[data-page='guardian-home'] li[data-child-visible='true']")
+        .await;
+    let history = phone
+        .text("[data-section='link-history'] li[data-link-event='verified']")
+        .await;
     assert!(history.contains("Đinh Thị Thu"), "{history}");
     assert!(history.contains("Văn phòng – bàn thử"), "{history}");
 
     // The desk saw it claimed, live.
-    desk.wait_for("[data-handoff-status='claimed'] [data-handoff-outcome='verified']").await;
+    desk.wait_for("[data-handoff-status='claimed'] [data-handoff-outcome='verified']")
+        .await;
     let mut conn = app.conn().await;
     let (status, method): (String, Option<String>) = sqlx::query_as(
         "SELECT l.status, l.verified_method FROM guardian_links l JOIN guardians g ON g.id = l.guardian_id
@@ -307,7 +367,10 @@ async fn a_parent_verifies_at_the_desk_with_a_real_reader_and_claims_on_the_phon
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-    assert_eq!((status.as_str(), method.as_deref()), ("verified", Some("desk_card")));
+    assert_eq!(
+        (status.as_str(), method.as_deref()),
+        ("verified", Some("desk_card"))
+    );
     println!(
         "desk e2e timings: paired after {:.1} s, card read and checked in {:.2} s, whole flow {:.1} s",
         paired_at.as_secs_f64(),
@@ -332,7 +395,10 @@ async fn a_wrong_expiry_and_a_foreign_origin_are_refused_by_the_bridge() {
     // Another web origin may not use the bridge (nor pair it): 403, and no CORS header.
     for (path, body) in [
         ("/pair", json!({"pairing_code": "ABCDE-FGHJK"})),
-        ("/verify", json!({"challenge": "c", "access": {"kind": "mrz", "text": FIXTURE_MRZ}})),
+        (
+            "/verify",
+            json!({"challenge": "c", "access": {"kind": "mrz", "text": FIXTURE_MRZ}}),
+        ),
     ] {
         let response = client
             .post(format!("{}{path}", daemon.url))
@@ -342,7 +408,12 @@ async fn a_wrong_expiry_and_a_foreign_origin_are_refused_by_the_bridge() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 403);
-        assert!(response.headers().get("access-control-allow-origin").is_none());
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["code"], "origin_forbidden");
     }
@@ -390,7 +461,12 @@ async fn a_wrong_expiry_and_a_foreign_origin_are_refused_by_the_bridge() {
     browser.wait_for("[data-page='staff-home']").await;
     browser.client.goto(&app.url("/desk")).await.unwrap();
     browser.wait_for("[data-bridge-status='ready']").await;
-    browser.wait_for("button[data-mode='qr']").await.click().await.unwrap();
+    browser
+        .wait_for("button[data-mode='qr']")
+        .await
+        .click()
+        .await
+        .unwrap();
     fill(&browser, "input[data-field='qr']", FIXTURE_QR).await;
     let proposed = browser
         .wait_for("input[data-field='expiry']")
@@ -400,8 +476,15 @@ async fn a_wrong_expiry_and_a_foreign_origin_are_refused_by_the_bridge() {
         .unwrap();
     assert_eq!(proposed.as_deref(), Some("12/08/2025"));
     fill(&browser, "input[data-field='expiry']", "12/08/2030").await;
-    browser.wait_for("button[data-action='read-card']").await.click().await.unwrap();
-    browser.wait_for("[data-bridge-error='card_mrz_mismatch']").await;
+    browser
+        .wait_for("button[data-action='read-card']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("[data-bridge-error='card_mrz_mismatch']")
+        .await;
     let mut conn = app.conn().await;
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM desk_verifications")
         .fetch_one(&mut *conn)
@@ -411,7 +494,12 @@ async fn a_wrong_expiry_and_a_foreign_origin_are_refused_by_the_bridge() {
 
     // With the printed expiry, the same QR path reads the card.
     fill(&browser, "input[data-field='expiry']", "12/08/2025").await;
-    browser.wait_for("button[data-action='read-card']").await.click().await.unwrap();
+    browser
+        .wait_for("button[data-action='read-card']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("[data-desk-result='true']").await;
     browser.close().await;
     drop(daemon);

@@ -28,8 +28,12 @@ const PILOT: &str = "(SELECT id FROM schools WHERE moet_code = '79000701')";
 const OTHER: &str = "(SELECT id FROM schools WHERE moet_code = '79000702')";
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("pcsc-bridge/tests/fixtures").join(name))
-        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+    std::fs::read(
+        workspace_root()
+            .join("pcsc-bridge/tests/fixtures")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
 /// A logged-in browser, reduced to its cookie and CSRF token.
@@ -213,10 +217,9 @@ fn card_result(
     let dg1_bytes = fixture("dg1.bin");
     let mrz = lds::parse_dg1(&dg1_bytes).unwrap();
     let personal = dg13::parse_dg13(dg13_bytes).unwrap();
-    let store = TrustStore::load_dir(
-        &workspace_root().join("pcsc-bridge/tests/fixtures/trust-store"),
-    )
-    .unwrap();
+    let store =
+        TrustStore::load_dir(&workspace_root().join("pcsc-bridge/tests/fixtures/trust-store"))
+            .unwrap();
     let mut groups: BTreeMap<u8, &[u8]> = BTreeMap::from([(1, &dg1_bytes[..]), (13, dg13_bytes)]);
     if let Some(dg2) = dg2 {
         groups.insert(2, dg2);
@@ -342,13 +345,22 @@ async fn a_card_read_at_the_desk_verifies_the_parents_link_on_his_phone(backend:
     assert_eq!(matches[0]["related"][0]["status"], "unverified");
     assert_eq!(matches[0]["related"][0]["class_name"], "7A1");
     let url = outcome["handoff"]["url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("{}/claim/", app.base_url)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/claim/", app.base_url)),
+        "{url}"
+    );
     // 32 random bytes, base64url: 256 bits.
     assert_eq!(token_of(&outcome).len(), 43);
     let svg = outcome["handoff"]["qr_svg"].as_str().unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("<path"), "{svg}");
     let handoff_id = outcome["handoff"]["handoff_id"].as_i64().unwrap();
-    let (_, state) = call(app, &d.clerk, "handoff_status", &[("handoff_id", handoff_id.to_string())]).await;
+    let (_, state) = call(
+        app,
+        &d.clerk,
+        "handoff_status",
+        &[("handoff_id", handoff_id.to_string())],
+    )
+    .await;
     assert_eq!(state["status"], "waiting");
 
     // What is kept: the ID number only encrypted, no MRZ (document number, expiry), no DG2.
@@ -366,7 +378,10 @@ async fn a_card_read_at_the_desk_verifies_the_parents_link_on_his_phone(backend:
         assert_eq!(row.get::<String, _>("date_of_birth"), "1985-08-12");
         assert_eq!(row.get::<String, _>("mother_name"), "Nguyễn Thị Lan");
         let checks: String = row.get("checks");
-        assert!(!checks.contains("085012345") && !checks.contains("250812"), "{checks}");
+        assert!(
+            !checks.contains("085012345") && !checks.contains("250812"),
+            "{checks}"
+        );
         assert!(row.get::<Option<Vec<u8>>, _>("face_image_enc").is_none());
     }
 
@@ -392,7 +407,13 @@ async fn a_card_read_at_the_desk_verifies_the_parents_link_on_his_phone(backend:
     assert!(verification.is_some());
 
     // The desk sees it claimed; the guardian sees who verified, where and when.
-    let (_, state) = call(app, &d.clerk, "handoff_status", &[("handoff_id", handoff_id.to_string())]).await;
+    let (_, state) = call(
+        app,
+        &d.clerk,
+        "handoff_status",
+        &[("handoff_id", handoff_id.to_string())],
+    )
+    .await;
     assert_eq!(state["status"], "claimed");
     assert_eq!(state["outcome"], "verified");
     assert_eq!(state["claimed_by"], HOLDER_NAME);
@@ -401,8 +422,14 @@ async fn a_card_read_at_the_desk_verifies_the_parents_link_on_his_phone(backend:
     let latest = &history[0];
     assert_eq!(latest["status"], "verified");
     assert_eq!(latest["method"], "desk_card");
-    assert_eq!(latest["by"].as_str(), Some(staff_name(app, clerk_id).await.as_str()));
-    assert!(latest["place"].as_str().unwrap().ends_with("Bàn thử"), "{latest}");
+    assert_eq!(
+        latest["by"].as_str(),
+        Some(staff_name(app, clerk_id).await.as_str())
+    );
+    assert!(
+        latest["place"].as_str().unwrap().ends_with("Bàn thử"),
+        "{latest}"
+    );
     assert!(!latest["child_name"].as_str().unwrap().is_empty());
     let (_, children) = call(app, &hung, "my_children", &[]).await;
     assert_eq!(children[0]["visible"], true, "{children}");
@@ -422,7 +449,10 @@ async fn a_card_read_at_the_desk_verifies_the_parents_link_on_his_phone(backend:
         "guardian_link:update",
         "desk_verification:update",
     ] {
-        assert!(entries.iter().any(|e| e == expected), "{expected} in {entries:?}");
+        assert!(
+            entries.iter().any(|e| e == expected),
+            "{expected} in {entries:?}"
+        );
     }
 }
 
@@ -454,7 +484,10 @@ async fn a_data_group_altered_after_signing_is_refused(backend: Backend) {
     // The challenge is used up all the same, and nothing was kept.
     let (status, body) = submit(app, &d.clerk, &signed).await;
     assert_eq!((status, error_code(&body)), (409, "challenge_used"));
-    assert_eq!(one_id(app, "SELECT COUNT(*) FROM desk_verifications").await, 0);
+    assert_eq!(
+        one_id(app, "SELECT COUNT(*) FROM desk_verifications").await,
+        0
+    );
     assert_eq!(
         one_id(app, "SELECT COUNT(*) FROM audit_log WHERE entity = 'desk_verification' AND action = 'refuse'").await,
         1
@@ -476,7 +509,10 @@ async fn a_card_signed_by_an_untrusted_csca_is_refused(backend: Backend) {
     assert!(!result.passive_auth.chain_to_trusted_csca.passed);
     let (status, body) = submit(app, &d.clerk, &sign(&d.bridge, &result)).await;
     assert_eq!((status, error_code(&body)), (422, "card_not_authentic"));
-    assert_eq!(one_id(app, "SELECT COUNT(*) FROM desk_verifications").await, 0);
+    assert_eq!(
+        one_id(app, "SELECT COUNT(*) FROM desk_verifications").await,
+        0
+    );
 }
 
 async fn results_of_unknown_revoked_or_impersonated_bridges_are_refused(backend: Backend) {
@@ -513,13 +549,22 @@ async fn results_of_unknown_revoked_or_impersonated_bridges_are_refused(backend:
     // Revoked: refused from then on, and the admin sees it revoked.
     let (_, list) = call(app, &d.admin, "bridges_overview", &[]).await;
     let id = list["bridges"][0]["id"].as_i64().unwrap();
-    let (status, _) = call(app, &d.admin, "revoke_bridge", &[("bridge_id", id.to_string())]).await;
+    let (status, _) = call(
+        app,
+        &d.admin,
+        "revoke_bridge",
+        &[("bridge_id", id.to_string())],
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, body) = submit(app, &d.clerk, &genuine(app, &d.clerk, &d.bridge).await).await;
     assert_eq!((status, error_code(&body)), (403, "bridge_revoked"));
     let (_, list) = call(app, &d.admin, "bridges_overview", &[]).await;
     assert!(list["bridges"][0]["revoked_at"].is_i64(), "{list}");
-    assert_eq!(one_id(app, "SELECT COUNT(*) FROM desk_verifications").await, 0);
+    assert_eq!(
+        one_id(app, "SELECT COUNT(*) FROM desk_verifications").await,
+        0
+    );
 }
 
 async fn a_replayed_foreign_or_stale_challenge_is_refused(backend: Backend) {
@@ -554,7 +599,9 @@ async fn a_replayed_foreign_or_stale_challenge_is_refused(backend: Backend) {
     assert_eq!((status, error_code(&body)), (403, "challenge_invalid"));
     // Too old.
     let stale = genuine(app, &d.clerk, &d.bridge).await;
-    app.state.clock.advance(app::verification::CHALLENGE_TTL_SECONDS + 1);
+    app.state
+        .clock
+        .advance(app::verification::CHALLENGE_TTL_SECONDS + 1);
     let (status, body) = submit(app, &d.clerk, &stale).await;
     assert_eq!((status, error_code(&body)), (410, "challenge_expired"));
 }
@@ -569,20 +616,51 @@ async fn expired_reused_cross_school_and_foreign_claims_are_refused(backend: Bac
     let hung = holder(app).await;
 
     // Expired.
-    app.state.clock.advance(app::verification::HANDOFF_TTL_SECONDS + 1);
+    app.state
+        .clock
+        .advance(app::verification::HANDOFF_TTL_SECONDS + 1);
     let (status, body) = call(app, &hung, "claim_handoff", &[("token", token.clone())]).await;
     assert_eq!((status, error_code(&body)), (410, "handoff_expired"));
     let handoff_id = outcome["handoff"]["handoff_id"].as_i64().unwrap();
-    let (_, state) = call(app, &d.clerk, "handoff_status", &[("handoff_id", handoff_id.to_string())]).await;
+    let (_, state) = call(
+        app,
+        &d.clerk,
+        "handoff_status",
+        &[("handoff_id", handoff_id.to_string())],
+    )
+    .await;
     assert_eq!(state["status"], "expired");
 
     // The desk makes a new code; a guardian of another school scans it.
     let verification = outcome["verification_id"].as_i64().unwrap();
-    let (status, ticket) = call(app, &d.clerk, "new_handoff", &[("verification_id", verification.to_string())]).await;
+    let (status, ticket) = call(
+        app,
+        &d.clerk,
+        "new_handoff",
+        &[("verification_id", verification.to_string())],
+    )
+    .await;
     assert_eq!(status, 200, "{ticket}");
-    let token = ticket["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
-    let other_guardian = one_id(app, &format!("SELECT id FROM guardians WHERE school_id = {OTHER} ORDER BY id LIMIT 1")).await;
-    let stranger = session_as(app, PersonaKind::Guardian, "guardians", other_guardian, "Ai Đó").await;
+    let token = ticket["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let other_guardian = one_id(
+        app,
+        &format!("SELECT id FROM guardians WHERE school_id = {OTHER} ORDER BY id LIMIT 1"),
+    )
+    .await;
+    let stranger = session_as(
+        app,
+        PersonaKind::Guardian,
+        "guardians",
+        other_guardian,
+        "Ai Đó",
+    )
+    .await;
     let (status, body) = call(app, &stranger, "claim_handoff", &[("token", token.clone())]).await;
     assert_eq!((status, error_code(&body)), (403, "handoff_other_school"));
 
@@ -590,7 +668,14 @@ async fn expired_reused_cross_school_and_foreign_claims_are_refused(backend: Bac
     let lan = one_id(app, &format!(
         "SELECT g.id FROM guardians g JOIN guardian_links l ON l.guardian_id = g.id WHERE g.school_id = {PILOT} AND l.status = 'verified' ORDER BY g.id LIMIT 1"
     )).await;
-    let lan = session_as(app, PersonaKind::Guardian, "guardians", lan, "Nguyễn Thị Lan").await;
+    let lan = session_as(
+        app,
+        PersonaKind::Guardian,
+        "guardians",
+        lan,
+        "Nguyễn Thị Lan",
+    )
+    .await;
     let (status, body) = call(app, &lan, "claim_handoff", &[("token", token.clone())]).await;
     assert_eq!((status, error_code(&body)), (403, "claim_not_card_holder"));
     // A teacher (no guardian record) whose card it is not.
@@ -607,7 +692,13 @@ async fn expired_reused_cross_school_and_foreign_claims_are_refused(backend: Bac
     let (status, body) = call(app, &hung, "claim_preview", &[("token", token)]).await;
     assert_eq!((status, error_code(&body)), (409, "handoff_used"));
     // And the desk cannot make another code for a claimed verification.
-    let (status, body) = call(app, &d.clerk, "new_handoff", &[("verification_id", verification.to_string())]).await;
+    let (status, body) = call(
+        app,
+        &d.clerk,
+        "new_handoff",
+        &[("verification_id", verification.to_string())],
+    )
+    .await;
     assert_eq!((status, error_code(&body)), (409, "handoff_used"));
     // A made-up link.
     let (status, body) = call(app, &hung, "claim_handoff", &[("token", "x".repeat(43))]).await;
@@ -632,7 +723,13 @@ async fn a_card_that_differs_from_the_record_waits_for_a_clerk(backend: Backend)
     let (_, outcome) = submit(app, &d.clerk, &genuine(app, &d.clerk, &d.bridge).await).await;
     assert_eq!(outcome["matches"][0]["agrees"], false, "{outcome}");
     let hung = holder(app).await;
-    let (status, claimed) = call(app, &hung, "claim_handoff", &[("token", token_of(&outcome))]).await;
+    let (status, claimed) = call(
+        app,
+        &hung,
+        "claim_handoff",
+        &[("token", token_of(&outcome))],
+    )
+    .await;
     assert_eq!(status, 200, "{claimed}");
     assert_eq!(claimed["outcome"], "review");
     assert_eq!(link_of_holder(app).await.1, "pending");
@@ -659,7 +756,10 @@ async fn a_card_that_differs_from_the_record_waits_for_a_clerk(backend: Backend)
         "SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = 'clerk' AND s.school_id = {PILOT}"
     )).await;
     let (_, status, method, by, _) = link_of_holder(app).await;
-    assert_eq!((status.as_str(), method.as_deref(), by), ("verified", Some("clerk"), Some(clerk_id)));
+    assert_eq!(
+        (status.as_str(), method.as_deref(), by),
+        ("verified", Some("clerk"), Some(clerk_id))
+    );
     let (_, queue) = call(app, &d.clerk, "review_queue", &[]).await;
     assert_eq!(queue.as_array().unwrap().len(), 0);
     // Resolving twice is a conflict.
@@ -667,13 +767,22 @@ async fn a_card_that_differs_from_the_record_waits_for_a_clerk(backend: Backend)
         app,
         &d.clerk,
         "resolve_review",
-        &[("review_id", item["id"].to_string()), ("approve", "false".into()), ("note", String::new())],
+        &[
+            ("review_id", item["id"].to_string()),
+            ("approve", "false".into()),
+            ("note", String::new()),
+        ],
     )
     .await;
     assert_eq!(status, 409);
     // The guardian's history: unverified → pending → verified (by the clerk's review).
     let (_, history) = call(app, &hung, "my_link_history", &[]).await;
-    let statuses: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["verified", "pending", "unverified"]);
     assert_eq!(history[0]["method"], "clerk");
 }
@@ -692,13 +801,23 @@ async fn a_rejected_review_changes_no_link(backend: Backend) {
     }
     let (_, outcome) = submit(app, &d.clerk, &genuine(app, &d.clerk, &d.bridge).await).await;
     let hung = holder(app).await;
-    call(app, &hung, "claim_handoff", &[("token", token_of(&outcome))]).await;
+    call(
+        app,
+        &hung,
+        "claim_handoff",
+        &[("token", token_of(&outcome))],
+    )
+    .await;
     let (_, queue) = call(app, &d.clerk, "review_queue", &[]).await;
     let (status, _) = call(
         app,
         &d.clerk,
         "resolve_review",
-        &[("review_id", queue[0]["id"].to_string()), ("approve", "false".into()), ("note", "Không khớp".into())],
+        &[
+            ("review_id", queue[0]["id"].to_string()),
+            ("approve", "false".into()),
+            ("note", "Không khớp".into()),
+        ],
     )
     .await;
     assert_eq!(status, 200);
@@ -718,16 +837,27 @@ async fn pairing_codes_work_once_expire_and_are_rate_limited(backend: Backend) {
     let (status, body) = pair_request(&app, &typed, &key).await;
     assert_eq!(status, 200, "{body}");
     let bridge_id = body["bridge_id"].as_str().unwrap();
-    assert!(bridge_id.starts_with("br_") && bridge_id.len() == 23, "{bridge_id}");
+    assert!(
+        bridge_id.starts_with("br_") && bridge_id.len() == 23,
+        "{bridge_id}"
+    );
     // Used.
     let (status, body) = pair_request(&app, &code, &key).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("pairing_code_invalid")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("pairing_code_invalid"))
+    );
     assert!(body["message_vi"].as_str().is_some_and(|m| !m.is_empty()));
     // Expired.
     let code = pairing_code(&app, &admin).await;
-    app.state.clock.advance(app::verification::PAIRING_CODE_TTL_SECONDS + 1);
+    app.state
+        .clock
+        .advance(app::verification::PAIRING_CODE_TTL_SECONDS + 1);
     let (status, body) = pair_request(&app, &code, &key).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("pairing_code_invalid")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("pairing_code_invalid"))
+    );
     // Malformed requests.
     let response = reqwest::Client::new()
         .post(app.url(protocol::PAIRING_PATH))
@@ -774,7 +904,13 @@ async fn the_face_image_is_kept_only_when_the_school_turned_it_on(backend: Backe
     let signed = read(true, body["challenge"].as_str().unwrap().into());
     assert_eq!(submit(app, &d.clerk, &signed).await.0, 200);
     // On.
-    let (status, _) = call(app, &d.admin, "set_desk_face_image", &[("enabled", "true".into())]).await;
+    let (status, _) = call(
+        app,
+        &d.admin,
+        "set_desk_face_image",
+        &[("enabled", "true".into())],
+    )
+    .await;
     assert_eq!(status, 200);
     let (_, body) = call(app, &d.clerk, "desk_challenge", &[]).await;
     assert_eq!(body["include_face_image"], true);
@@ -804,7 +940,10 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
         app,
         &d.clerk,
         "verification_progress",
-        &[("school_id", one_id(app, &format!("SELECT {PILOT}")).await.to_string())],
+        &[(
+            "school_id",
+            one_id(app, &format!("SELECT {PILOT}")).await.to_string(),
+        )],
     )
     .await;
     assert_eq!(status, 200, "{school}");
@@ -825,33 +964,79 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
 
     // Hùng's link verified: one more guardian of 7A1.
     let (_, outcome) = submit(app, &d.clerk, &genuine(app, &d.clerk, &d.bridge).await).await;
-    call(app, &holder(app).await, "claim_handoff", &[("token", token_of(&outcome))]).await;
+    call(
+        app,
+        &holder(app).await,
+        "claim_handoff",
+        &[("token", token_of(&outcome))],
+    )
+    .await;
     let (_, school) = call(
         app,
         &d.clerk,
         "verification_progress",
-        &[("school_id", one_id(app, &format!("SELECT {PILOT}")).await.to_string())],
+        &[(
+            "school_id",
+            one_id(app, &format!("SELECT {PILOT}")).await.to_string(),
+        )],
     )
     .await;
     let after = row_7a1(&school);
-    assert_eq!(after["verified"].as_i64(), before["verified"].as_i64().map(|v| v + 1));
+    assert_eq!(
+        after["verified"].as_i64(),
+        before["verified"].as_i64().map(|v| v + 1)
+    );
     assert_eq!(after["total"], before["total"]);
 
     // The district admin sees both schools; the demo's second school is well on its way.
     let admin_id = one_id(app, "SELECT id FROM district_admins").await;
     let district = {
         let mut conn = app.conn().await;
-        let hash: Vec<u8> = sqlx::query_scalar("SELECT pid_hash FROM district_admins WHERE id = $1")
-            .bind(admin_id)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let hash: Vec<u8> =
+            sqlx::query_scalar("SELECT pid_hash FROM district_admins WHERE id = $1")
+                .bind(admin_id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
         let now = app.state.clock.unix();
-        let account = app::identity::accounts::upsert_citizen(&mut conn, &hash, "Trương Thị Hồng", Some(2), now).await.unwrap();
-        let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &app.state.settings.sessions).await.unwrap();
-        app::identity::session::set_persona(&mut conn, session.id, &PersonaRef { kind: PersonaKind::DistrictAdmin, school_id: None, record_id: admin_id }).await.unwrap();
+        let account = app::identity::accounts::upsert_citizen(
+            &mut conn,
+            &hash,
+            "Trương Thị Hồng",
+            Some(2),
+            now,
+        )
+        .await
+        .unwrap();
+        let session = app::identity::session::create(
+            &mut conn,
+            account,
+            "vneid",
+            "test",
+            now,
+            &app.state.settings.sessions,
+        )
+        .await
+        .unwrap();
+        app::identity::session::set_persona(
+            &mut conn,
+            session.id,
+            &PersonaRef {
+                kind: PersonaKind::DistrictAdmin,
+                school_id: None,
+                record_id: admin_id,
+            },
+        )
+        .await
+        .unwrap();
         Caller {
-            cookie: format!("{}={}; {}={}", app::identity::SESSION_COOKIE, session.token, app::identity::CSRF_COOKIE, session.csrf_token),
+            cookie: format!(
+                "{}={}; {}={}",
+                app::identity::SESSION_COOKIE,
+                session.token,
+                app::identity::CSRF_COOKIE,
+                session.csrf_token
+            ),
             csrf: session.csrf_token,
         }
     };
@@ -860,15 +1045,34 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
     assert_eq!(view["district"], true);
     let rows = view["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
-    let permille = |share: &Value| share["verified"].as_i64().unwrap() * 1000 / share["total"].as_i64().unwrap().max(1);
-    let second = rows.iter().find(|r| r["label"].as_str().unwrap().contains("Hiệp Phước")).unwrap();
-    assert!((600..=800).contains(&permille(&second["guardians"])), "{second}");
+    let permille = |share: &Value| {
+        share["verified"].as_i64().unwrap() * 1000 / share["total"].as_i64().unwrap().max(1)
+    };
+    let second = rows
+        .iter()
+        .find(|r| r["label"].as_str().unwrap().contains("Hiệp Phước"))
+        .unwrap();
+    assert!(
+        (600..=800).contains(&permille(&second["guardians"])),
+        "{second}"
+    );
     assert!(permille(&second["teachers"]) >= 700, "{second}");
     // The chart has a rising line for the weeks of the demo.
-    assert!(view["chart_svg"].as_str().unwrap().contains("chart-guardians"));
+    assert!(
+        view["chart_svg"]
+            .as_str()
+            .unwrap()
+            .contains("chart-guardians")
+    );
     // A clerk cannot see another school's progress, nor the district's.
     let other = one_id(app, &format!("SELECT {OTHER}")).await;
-    let (status, _) = call(app, &d.clerk, "verification_progress", &[("school_id", other.to_string())]).await;
+    let (status, _) = call(
+        app,
+        &d.clerk,
+        "verification_progress",
+        &[("school_id", other.to_string())],
+    )
+    .await;
     assert_eq!(status, 403);
     let (status, _) = call(app, &d.clerk, "verification_progress", &[]).await;
     assert_eq!(status, 403);
@@ -878,9 +1082,18 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
 async fn pages_let_scripts_reach_the_desk_bridge_and_nothing_else() {
     let app = spawn_app(Backend::Sqlite).await;
     let response = app.client.get(app.url("/")).send().await.unwrap();
-    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains("connect-src 'self' http://127.0.0.1:47800;"), "{csp}");
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-"), "{csp}");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("connect-src 'self' http://127.0.0.1:47800;"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-"),
+        "{csp}"
+    );
 }
 
 on_both_backends!(

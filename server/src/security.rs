@@ -47,7 +47,9 @@ pub fn content_security_policy(nonce: &str) -> String {
 /// blocked. It lets this site's own scripts reach one loopback origin that answers only this
 /// site's origin; scripts from elsewhere stay blocked by `script-src`.
 pub fn content_security_policy_with(nonce: &str, bridge: Option<&str>) -> String {
-    let bridge = bridge.map(|origin| format!(" {origin}")).unwrap_or_default();
+    let bridge = bridge
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; \
          img-src 'self' data: blob:; font-src 'self'; connect-src 'self'{bridge}; manifest-src 'self'; \
@@ -99,7 +101,8 @@ pub async fn headers(
     }
     let headers = response.headers_mut();
     let bridge = bridge_origin(&state.app.settings.desk.bridge_url);
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy_with(&nonce, bridge.as_deref())) {
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy_with(&nonce, bridge.as_deref()))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     let fixed: [(header::HeaderName, &'static str); 5] = [

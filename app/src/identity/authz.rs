@@ -362,22 +362,30 @@ async fn decide(
             matches!(p, ActivePersona::Staff { school_id, roles, .. }
                 if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
         }
-        (Action::DeskVerify, Some(p)) | (Action::ReviewVerifications, Some(p)) => {
-            p.school_id().is_some_and(|school| is_office_staff(p, school))
-        }
+        (Action::DeskVerify, Some(p)) | (Action::ReviewVerifications, Some(p)) => p
+            .school_id()
+            .is_some_and(|school| is_office_staff(p, school)),
         // Students cannot claim: only citizens (VNeID) acting for a school.
-        (Action::ClaimHandoff, Some(ActivePersona::Guardian { .. } | ActivePersona::Staff { .. })) => {
-            account.pid_hash.is_some()
-        }
+        (
+            Action::ClaimHandoff,
+            Some(ActivePersona::Guardian { .. } | ActivePersona::Staff { .. }),
+        ) => account.pid_hash.is_some(),
         (Action::ManageBridges, Some(ActivePersona::Staff { roles, .. })) => {
             roles.contains(&StaffRole::SchoolAdmin)
         }
-        (Action::ViewProgress { school_id: Some(school_id) }, Some(p)) => {
+        (
+            Action::ViewProgress {
+                school_id: Some(school_id),
+            },
+            Some(p),
+        ) => {
             is_office_staff(p, *school_id)
                 || matches!(p, ActivePersona::DistrictAdmin { district_id, .. }
                     if district_of_school(conn, *school_id).await? == Some(*district_id))
         }
-        (Action::ViewProgress { school_id: None }, Some(ActivePersona::DistrictAdmin { .. })) => true,
+        (Action::ViewProgress { school_id: None }, Some(ActivePersona::DistrictAdmin { .. })) => {
+            true
+        }
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }

@@ -202,7 +202,10 @@ mod tests {
     fn sealed_bytes_open_only_for_their_purpose() {
         let c = crypto();
         let stored = c.seal_bytes("face-image", b"\xff\xd8 jpeg");
-        assert_eq!(c.open_bytes("face-image", &stored).unwrap(), b"\xff\xd8 jpeg");
+        assert_eq!(
+            c.open_bytes("face-image", &stored).unwrap(),
+            b"\xff\xd8 jpeg"
+        );
         assert!(c.open_bytes("personal-id", &stored).is_err());
         assert!(c.decrypt(&stored).is_err());
     }

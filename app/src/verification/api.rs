@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::{
-    BridgeList, ClaimSummary, ClaimResult, ReadChallenge, DeskInfo, DeskOutcome,
-    HandoffState, HandoffTicket, LinkEvent, PairingCode, ProgressView, ReviewItem,
+    BridgeList, ClaimResult, ClaimSummary, DeskInfo, DeskOutcome, HandoffState, HandoffTicket,
+    LinkEvent, PairingCode, ProgressView, ReadChallenge, ReviewItem,
 };
 use crate::identity::client::CsrfClient;
 use crate::platform::error::AppError;
@@ -105,7 +105,9 @@ pub async fn desk_submit(signed: String) -> Result<DeskOutcome, AppError> {
                 let verification =
                     super::store::load_verification(&mut tx, school_id, accepted.verification_id)
                         .await?
-                        .ok_or_else(|| AppError::new(crate::platform::error::ErrorCode::Internal))?;
+                        .ok_or_else(|| {
+                            AppError::new(crate::platform::error::ErrorCode::Internal)
+                        })?;
                 let matches =
                     super::store::record_matches(&mut tx, &grant.actor, &verification, now).await?;
                 let ticket = desk::ticket(
@@ -209,8 +211,15 @@ pub async fn claim_handoff(token: String) -> Result<ClaimResult, AppError> {
             pid_hash: &pid_hash,
             vneid_name: Some(account.display_name.clone()).filter(|n| n.trim() != "—"),
         };
-        let claimed =
-            desk::claim(&mut tx, &grant.actor, &claimant, &handoff, &verification, now).await?;
+        let claimed = desk::claim(
+            &mut tx,
+            &grant.actor,
+            &claimant,
+            &handoff,
+            &verification,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         match claimed {
             Claimed::Done(result) => Ok(result),
@@ -236,11 +245,7 @@ pub async fn review_queue() -> Result<Vec<ReviewItem>, AppError> {
 
 /// A clerk approves (verifies the link, by the clerk) or rejects (nothing is linked).
 #[server(prefix = "/api", endpoint = "resolve_review", client = CsrfClient)]
-pub async fn resolve_review(
-    review_id: i64,
-    approve: bool,
-    note: String,
-) -> Result<(), AppError> {
+pub async fn resolve_review(review_id: i64, approve: bool, note: String) -> Result<(), AppError> {
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::ReviewVerifications).await?;
     let (school_id, staff_id) = server::office(&grant)?;
@@ -282,8 +287,14 @@ pub async fn create_pairing_code() -> Result<PairingCode, AppError> {
     let grant = authorize(Action::ManageBridges).await?;
     let (school_id, staff_id) = server::office(&grant)?;
     let mut conn = grant.conn().await?;
-    super::store::create_pairing_code(&mut conn, &grant.actor, school_id, Some(staff_id), grant.now())
-        .await
+    super::store::create_pairing_code(
+        &mut conn,
+        &grant.actor,
+        school_id,
+        Some(staff_id),
+        grant.now(),
+    )
+    .await
 }
 
 /// Revokes a bridge: its signatures are refused from now on.

@@ -73,7 +73,10 @@ pub fn check_lines(pa: &PassiveAuthWire) -> Vec<CheckLine> {
         check_line("signed_content_digest", pa.signed_content_digest.passed),
         check_line("sod_signature", pa.sod_signature.passed),
         check_line("chain_to_trusted_csca", pa.chain_to_trusted_csca.passed),
-        check_line("document_signer_validity", pa.document_signer_validity.passed),
+        check_line(
+            "document_signer_validity",
+            pa.document_signer_validity.passed,
+        ),
         check_line("csca_validity", pa.csca_validity.passed),
     ]);
     lines
@@ -162,8 +165,8 @@ pub async fn submit(
     actor: &Actor,
     s: &Submission<'_>,
 ) -> Result<Submitted, AppError> {
-    let signed: SignedResult = serde_json::from_str(s.signed)
-        .map_err(|_| AppError::new(ErrorCode::DeskResultInvalid))?;
+    let signed: SignedResult =
+        serde_json::from_str(s.signed).map_err(|_| AppError::new(ErrorCode::DeskResultInvalid))?;
     let bridge = store::find_bridge(conn, &signed.bridge_id)
         .await?
         .filter(|bridge| bridge.school_id == s.school_id)
@@ -189,8 +192,7 @@ pub async fn submit(
     )
     .map_err(|_| AppError::new(ErrorCode::DeskResultInvalid))?;
     let challenge_id =
-        store::consume_challenge(conn, &result.challenge, s.school_id, s.session_id, s.now)
-            .await?;
+        store::consume_challenge(conn, &result.challenge, s.school_id, s.session_id, s.now).await?;
 
     let pa = &result.passive_auth;
     let required_groups = [1u8, 13].iter().all(|n| {
@@ -200,7 +202,9 @@ pub async fn submit(
     });
     if !(pa.verified && pa.all_checks_passed() && required_groups) {
         audit_refusal(conn, actor, s.school_id, ErrorCode::CardNotAuthentic, s.now).await?;
-        return Ok(Submitted::Refused(AppError::new(ErrorCode::CardNotAuthentic)));
+        return Ok(Submitted::Refused(AppError::new(
+            ErrorCode::CardNotAuthentic,
+        )));
     }
     let personal_id = result
         .dg13
@@ -209,7 +213,14 @@ pub async fn submit(
         .and_then(|id| PersonalId::parse(id).ok());
     let full_name = clean(&result.dg13.full_name);
     let (Some(personal_id), Some(full_name)) = (personal_id, full_name) else {
-        audit_refusal(conn, actor, s.school_id, ErrorCode::CardDataIncomplete, s.now).await?;
+        audit_refusal(
+            conn,
+            actor,
+            s.school_id,
+            ErrorCode::CardDataIncomplete,
+            s.now,
+        )
+        .await?;
         return Ok(Submitted::Refused(AppError::new(
             ErrorCode::CardDataIncomplete,
         )));
@@ -284,7 +295,11 @@ pub async fn ticket(
     })
 }
 
-pub fn outcome(accepted: Accepted, matches: Vec<super::RecordMatch>, handoff: HandoffTicket) -> DeskOutcome {
+pub fn outcome(
+    accepted: Accepted,
+    matches: Vec<super::RecordMatch>,
+    handoff: HandoffTicket,
+) -> DeskOutcome {
     DeskOutcome {
         verification_id: accepted.verification_id,
         card: accepted.card,

@@ -46,11 +46,21 @@ fn refuse(status: StatusCode, code: &str, vi: &str, en: &str) -> Response {
 fn refuse_with(code: ErrorCode) -> Response {
     let status = StatusCode::from_u16(crate::platform::error::AppError::new(code).http_status())
         .unwrap_or(StatusCode::BAD_REQUEST);
-    refuse(status, code.as_str(), code.text(Lang::Vi), code.text(Lang::En))
+    refuse(
+        status,
+        code.as_str(),
+        code.text(Lang::Vi),
+        code.text(Lang::En),
+    )
 }
 
 fn invalid(detail_vi: &str, detail_en: &str) -> Response {
-    refuse(StatusCode::BAD_REQUEST, "request_invalid", detail_vi, detail_en)
+    refuse(
+        StatusCode::BAD_REQUEST,
+        "request_invalid",
+        detail_vi,
+        detail_en,
+    )
 }
 
 async fn pair(
@@ -67,7 +77,10 @@ async fn pair(
         return refuse_with(error.code);
     }
     let Ok(Json(request)) = body else {
-        return invalid("Yêu cầu ghép nối không hợp lệ.", "The pairing request is malformed.");
+        return invalid(
+            "Yêu cầu ghép nối không hợp lệ.",
+            "The pairing request is malformed.",
+        );
     };
     if request.protocol_version != protocol::PROTOCOL_VERSION {
         return refuse(
@@ -78,7 +91,10 @@ async fn pair(
         );
     }
     let Ok(public_key) = protocol::decode_public_key(&request.public_key) else {
-        return invalid("Khoá công khai không hợp lệ.", "The public key is not valid.");
+        return invalid(
+            "Khoá công khai không hợp lệ.",
+            "The public key is not valid.",
+        );
     };
     let name = request.bridge_name.trim();
     let version = request.bridge_version.trim();
@@ -89,13 +105,23 @@ async fn pair(
         || version.len() > MAX_VERSION_LEN
         || !version.bytes().all(|b| b.is_ascii_graphic())
     {
-        return invalid("Tên hoặc phiên bản máy đọc không hợp lệ.", "The bridge name or version is not valid.");
+        return invalid(
+            "Tên hoặc phiên bản máy đọc không hợp lệ.",
+            "The bridge name or version is not valid.",
+        );
     }
     let Ok(mut tx) = state.db.pool().begin().await else {
         return refuse_with(ErrorCode::Unavailable);
     };
-    match super::store::pair_bridge(&mut tx, &request.pairing_code, &public_key, name, version, now)
-        .await
+    match super::store::pair_bridge(
+        &mut tx,
+        &request.pairing_code,
+        &public_key,
+        name,
+        version,
+        now,
+    )
+    .await
     {
         Ok((school_id, bridge_id)) => {
             if tx.commit().await.is_err() {

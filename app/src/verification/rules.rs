@@ -320,8 +320,14 @@ fn own_card(card: &CardFacts, claimant: &Claimant) -> Decision {
 
 /// The relation the card gives the claimant: father, mother, or none (or both, which is a doubt).
 fn named_relation(card: &CardFacts, name: &str) -> Option<Relation> {
-    let father = card.father_name.as_deref().is_some_and(|f| same_name(f, name));
-    let mother = card.mother_name.as_deref().is_some_and(|m| same_name(m, name));
+    let father = card
+        .father_name
+        .as_deref()
+        .is_some_and(|f| same_name(f, name));
+    let mother = card
+        .mother_name
+        .as_deref()
+        .is_some_and(|m| same_name(m, name));
     match (father, mother) {
         (true, false) => Some(Relation::Father),
         (false, true) => Some(Relation::Mother),
@@ -372,7 +378,11 @@ fn child_card(card: &CardFacts, child: &PersonRecord, claimant: &Claimant) -> De
         Relation::Father => card.father_name.as_deref(),
         Relation::Mother => card.mother_name.as_deref(),
         Relation::Guardian => {
-            return review(ReviewReason::RelationNotOnCard, Some(link), relation_on_card);
+            return review(
+                ReviewReason::RelationNotOnCard,
+                Some(link),
+                relation_on_card,
+            );
         }
     };
     let Some(named) = named else {
@@ -573,7 +583,13 @@ pub fn progress_chart_svg(title: &str, labels: &[String], series: &[Series]) -> 
     let plot_w = CHART_W - LEFT - RIGHT;
     let plot_h = CHART_H - TOP - BOTTOM;
     let points = labels.len().max(1) as i64;
-    let x = |i: usize| LEFT + if points > 1 { i as i64 * plot_w / (points - 1) } else { plot_w / 2 };
+    let x = |i: usize| {
+        LEFT + if points > 1 {
+            i as i64 * plot_w / (points - 1)
+        } else {
+            plot_w / 2
+        }
+    };
     let y = |permille: i64| TOP + plot_h - permille.clamp(0, 1000) * plot_h / 1000;
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img" aria-label="{}">"#,

@@ -280,7 +280,13 @@ enum ReadFailure {
 impl ReadFailure {
     fn from_bridge(body: &str) -> ReadFailure {
         let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        let text = |key: &str| value.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         ReadFailure::Bridge {
             code: text("code"),
             vi: text("message_vi"),
@@ -335,7 +341,10 @@ fn access_json(mode: &str, mrz: &str, qr: &str, expiry: &str) -> Option<serde_js
 
 /// Asks the server for a challenge, the bridge for the signed card data, then the server to
 /// check it. Runs in the browser (the bridge is on the clerk's computer).
-async fn read_card(bridge_url: String, access: serde_json::Value) -> Result<DeskOutcome, ReadFailure> {
+async fn read_card(
+    bridge_url: String,
+    access: serde_json::Value,
+) -> Result<DeskOutcome, ReadFailure> {
     let challenge = desk_challenge().await.map_err(ReadFailure::Server)?;
     let body = serde_json::json!({
         "challenge": challenge.challenge,
@@ -387,7 +396,11 @@ async fn bridge_status(bridge_url: String) -> BridgeView {
     }
 }
 
-async fn pair_bridge(bridge_url: String, code: String, name: String) -> Result<String, ReadFailure> {
+async fn pair_bridge(
+    bridge_url: String,
+    code: String,
+    name: String,
+) -> Result<String, ReadFailure> {
     let mut body = serde_json::json!({ "pairing_code": code.trim() });
     if !name.trim().is_empty() {
         body["bridge_name"] = serde_json::Value::from(name.trim());
@@ -451,7 +464,8 @@ fn Desk(context: super::DeskInfo) -> impl IntoView {
         Action::new_local(move |_: &()| {
             let bridge_url = bridge_url.clone();
             async move {
-                let paired = pair_bridge(bridge_url, code.get_untracked(), desk_name.get_untracked()).await;
+                let paired =
+                    pair_bridge(bridge_url, code.get_untracked(), desk_name.get_untracked()).await;
                 if paired.is_ok() {
                     check.dispatch(());
                 }
@@ -477,7 +491,12 @@ fn Desk(context: super::DeskInfo) -> impl IntoView {
         let bridge_url = bridge_url.clone();
         Action::new_local(move |_: &()| {
             let bridge_url = bridge_url.clone();
-            let access = access_json(&mode.get_untracked(), &mrz.get_untracked(), &qr.get_untracked(), &expiry.get_untracked());
+            let access = access_json(
+                &mode.get_untracked(),
+                &mrz.get_untracked(),
+                &qr.get_untracked(),
+                &expiry.get_untracked(),
+            );
             async move {
                 match access {
                     Some(access) => read_card(bridge_url, access).await,
@@ -912,7 +931,13 @@ pub fn BridgesPage() -> impl IntoView {
     let revoke = Action::new(|id: &i64| revoke_bridge(*id));
     let face = Action::new(|enabled: &bool| set_desk_face_image(*enabled));
     let overview = Resource::new(
-        move || (make_code.version().get(), revoke.version().get(), face.version().get()),
+        move || {
+            (
+                make_code.version().get(),
+                revoke.version().get(),
+                face.version().get(),
+            )
+        },
         |_| bridges_overview(),
     );
     view! {
@@ -993,10 +1018,15 @@ pub fn ProgressPage() -> impl IntoView {
     let query = use_query_map();
     // Staff see their school; the district admin sees the district, or one school (`?school=`).
     let scope = move || {
-        let asked = query.read().get("school").and_then(|s| s.parse::<i64>().ok());
+        let asked = query
+            .read()
+            .get("school")
+            .and_then(|s| s.parse::<i64>().ok());
         match user.0.get() {
             Some(Ok(Some(me))) => match me.persona {
-                Some(choice) if choice.persona.kind == PersonaKind::Staff => choice.persona.school_id,
+                Some(choice) if choice.persona.kind == PersonaKind::Staff => {
+                    choice.persona.school_id
+                }
                 _ => asked,
             },
             _ => asked,

@@ -152,13 +152,12 @@ pub async fn pair_bridge(
     let code_id: i64 = found.try_get("id")?;
     let school_id: i64 = found.try_get("school_id")?;
     // Used up first, so two bridges racing with one code cannot both pair.
-    let used = sqlx::query(
-        "UPDATE desk_pairing_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(code_id)
-    .execute(&mut *conn)
-    .await?;
+    let used =
+        sqlx::query("UPDATE desk_pairing_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(code_id)
+            .execute(&mut *conn)
+            .await?;
     if used.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::PairingCodeInvalid));
     }
@@ -410,11 +409,12 @@ pub async fn consume_challenge(
     if row.try_get::<i64, _>("expires_at")? <= now {
         return Err(AppError::new(ErrorCode::ChallengeExpired));
     }
-    let used = sqlx::query("UPDATE desk_challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let used =
+        sqlx::query("UPDATE desk_challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     if used.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::ChallengeUsed));
     }
@@ -1072,11 +1072,15 @@ pub async fn open_reviews(
         let middle: Option<String> = r.try_get(format!("{prefix}_middle").as_str())?;
         let given: Option<String> = r.try_get(format!("{prefix}_given").as_str())?;
         Ok(family.map(|family| {
-            [family, middle.unwrap_or_default(), given.unwrap_or_default()]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
+            [
+                family,
+                middle.unwrap_or_default(),
+                given.unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
         }))
     };
     let items = rows
@@ -1196,12 +1200,13 @@ pub async fn resolve_review(
         }
     } else if let Some(link_id) = row.try_get::<Option<i64>, _>("link_id")? {
         // A rejected claim puts a link it made pending back to unverified.
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM guardian_links WHERE school_id = $1 AND id = $2")
-                .bind(school_id)
-                .bind(link_id)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM guardian_links WHERE school_id = $1 AND id = $2",
+        )
+        .bind(school_id)
+        .bind(link_id)
+        .fetch_optional(&mut *conn)
+        .await?;
         if status.as_deref() == Some("pending") {
             change_link(
                 conn,
@@ -1475,7 +1480,12 @@ fn chart(title: &str, guardians: &[Tracked], teachers: &[Tracked], now: i64) -> 
     let points = rules::weekly_points(now, CHART_WEEKS);
     let labels: Vec<String> = points
         .iter()
-        .map(|at| super::format_time(*at).get(0..5).unwrap_or_default().to_string())
+        .map(|at| {
+            super::format_time(*at)
+                .get(0..5)
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     let series = [
         Series {
@@ -1508,11 +1518,17 @@ pub async fn progress_of_school(
         .map(|(id, class_name)| ProgressRow {
             label: class_name.clone(),
             guardians: Share::at(
-                progress.class_guardians.get(id).map_or(&[][..], Vec::as_slice),
+                progress
+                    .class_guardians
+                    .get(id)
+                    .map_or(&[][..], Vec::as_slice),
                 now,
             ),
             teachers: Share::at(
-                progress.class_teachers.get(id).map_or(&[][..], Vec::as_slice),
+                progress
+                    .class_teachers
+                    .get(id)
+                    .map_or(&[][..], Vec::as_slice),
                 now,
             ),
         })

@@ -119,7 +119,10 @@ fn an_own_card_whose_name_or_birth_differs_from_the_record_goes_to_review() {
 #[test]
 fn names_compare_with_diacritics_but_not_case_spacing_or_normal_form() {
     assert!(same_name("Lê Văn Hùng", "LÊ  VĂN HÙNG"));
-    assert!(same_name("Lê Văn Hùng", "Le\u{0302} Va\u{0306}n Hu\u{0300}ng"));
+    assert!(same_name(
+        "Lê Văn Hùng",
+        "Le\u{0302} Va\u{0306}n Hu\u{0300}ng"
+    ));
     assert!(!same_name("Lê Văn Hùng", "Lê Văn Hưng"));
     assert!(!same_name("Lê Văn Hùng", "Le Van Hung"));
     assert!(!same_name("", ""));
@@ -129,7 +132,10 @@ fn names_compare_with_diacritics_but_not_case_spacing_or_normal_form() {
 fn a_missing_date_of_birth_on_either_side_does_not_block() {
     let mut facts = card(HUNG, None, None);
     facts.date_of_birth = None;
-    assert!(card_matches_record(&facts, &person(1, HUNG, Some("1985-08-12"))));
+    assert!(card_matches_record(
+        &facts,
+        &person(1, HUNG, Some("1985-08-12"))
+    ));
     assert!(card_matches_record(
         &card(HUNG, None, None),
         &person(1, HUNG, None)
@@ -352,7 +358,10 @@ fn a_child_card_that_differs_from_the_students_record_goes_to_review() {
         &holder,
         &parent(LAN, Relation::Mother, LinkStatus::Unverified),
     ));
-    assert_eq!(linkage.reviews[0].reason, ReviewReason::StudentRecordDiffers);
+    assert_eq!(
+        linkage.reviews[0].reason,
+        ReviewReason::StudentRecordDiffers
+    );
 }
 
 #[test]
@@ -458,7 +467,11 @@ fn check_case(c: Case) {
     };
     let student = person(
         100,
-        if c.child_matches { c.card_name } else { "Khác Tên" },
+        if c.child_matches {
+            c.card_name
+        } else {
+            "Khác Tên"
+        },
         None,
     );
     let holder = HolderRecords {
@@ -524,9 +537,8 @@ fn check_case(c: Case) {
         && c.has_link
         && c.child_matches
         && matches!(c.status, LinkStatus::Unverified | LinkStatus::Pending)
-        && c.vneid.is_some_and(|v| {
-            named.is_some_and(|n| same_name(n, v)) && same_name(v, c.record_name)
-        });
+        && c.vneid
+            .is_some_and(|v| named.is_some_and(|n| same_name(n, v)) && same_name(v, c.record_name));
     assert_eq!(
         !linkage.verify.is_empty(),
         own_rule || child_rule,
