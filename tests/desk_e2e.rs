@@ -160,7 +160,8 @@ fn start_daemon(binary: &Path, server_url: &str, port: u16) -> Daemon {
             };
         }
     }
-    panic!("pcsc-bridge exited before listening");
+    let status = child.wait();
+    panic!("pcsc-bridge exited before listening: {status:?}");
 }
 
 /// The test server with the desk's bridge on `bridge_port`, and the daemon configured for it.

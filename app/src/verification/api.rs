@@ -254,10 +254,12 @@ pub async fn resolve_review(review_id: i64, approve: bool, note: String) -> Resu
         &mut tx,
         &grant.actor,
         school_id,
-        review_id,
-        approve,
-        staff_id,
-        &note,
+        super::store::Resolution {
+            review_id,
+            approve,
+            reviewer: staff_id,
+            note: &note,
+        },
         grant.now(),
     )
     .await?;

@@ -65,30 +65,22 @@ fn code_hash(code: &str) -> Vec<u8> {
     sha256(canonical_pairing_code(code).as_bytes())
 }
 
-async fn audit_event(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+/// An audit entry about one of the school's records.
+fn event<'a>(
     school_id: i64,
     action: AuditAction,
-    entity: &str,
+    entity: &'a str,
     entity_id: Option<i64>,
     detail: serde_json::Value,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    audit::record(
-        conn,
-        actor,
-        AuditEvent {
-            school_id: Some(school_id),
-            action,
-            entity,
-            entity_id,
-            reason: None,
-            detail,
-        },
-        now,
-    )
-    .await
+) -> AuditEvent<'a> {
+    AuditEvent {
+        school_id: Some(school_id),
+        action,
+        entity,
+        entity_id,
+        reason: None,
+        detail,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,14 +106,16 @@ pub async fn create_pairing_code(
     .bind(expires_at)
     .fetch_one(&mut *conn)
     .await?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Create,
-        "desk_pairing_code",
-        Some(id),
-        json!({ "expires_at": expires_at }),
+        event(
+            school_id,
+            AuditAction::Create,
+            "desk_pairing_code",
+            Some(id),
+            json!({ "expires_at": expires_at }),
+        ),
         now,
     )
     .await?;
@@ -181,17 +175,21 @@ pub async fn pair_bridge(
         .bind(code_id)
         .execute(&mut *conn)
         .await?;
-    audit_event(
+    // The bridge, not a person, asked: nobody is logged in.
+    let bridge_actor = Actor {
+        kind: audit::ActorKind::Anonymous,
+        id: None,
+    };
+    audit::record(
         conn,
-        &Actor {
-            kind: audit::ActorKind::Anonymous,
-            id: None,
-        },
-        school_id,
-        AuditAction::Create,
-        "desk_bridge",
-        Some(bridge_id),
-        json!({ "name": name, "version": version, "pairing_code_id": code_id }),
+        &bridge_actor,
+        event(
+            school_id,
+            AuditAction::Create,
+            "desk_bridge",
+            Some(bridge_id),
+            json!({ "name": name, "version": version, "pairing_code_id": code_id }),
+        ),
         now,
     )
     .await?;
@@ -268,14 +266,16 @@ pub async fn revoke_bridge(
     if changed.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Archive,
-        "desk_bridge",
-        Some(bridge_id),
-        json!({ "revoked": true }),
+        event(
+            school_id,
+            AuditAction::Archive,
+            "desk_bridge",
+            Some(bridge_id),
+            json!({ "revoked": true }),
+        ),
         now,
     )
     .await?;
@@ -338,14 +338,16 @@ pub async fn set_face_image(
         .bind(school_id)
         .execute(&mut *conn)
         .await?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Update,
-        "school_settings",
-        Some(school_id),
-        json!({ "desk_face_image": enabled }),
+        event(
+            school_id,
+            AuditAction::Update,
+            "school_settings",
+            Some(school_id),
+            json!({ "desk_face_image": enabled }),
+        ),
         now,
     )
     .await?;
@@ -473,14 +475,16 @@ pub async fn insert_verification(
         .bind(new.school_id)
         .execute(&mut *conn)
         .await?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        new.school_id,
-        AuditAction::Create,
-        "desk_verification",
-        Some(id),
-        json!({ "bridge_id": new.bridge_id, "face_image_kept": new.face_image.is_some() }),
+        event(
+            new.school_id,
+            AuditAction::Create,
+            "desk_verification",
+            Some(id),
+            json!({ "bridge_id": new.bridge_id, "face_image_kept": new.face_image.is_some() }),
+        ),
         now,
     )
     .await?;
@@ -910,14 +914,16 @@ async fn verify_staff(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Update,
-        "staff",
-        Some(staff_id),
-        json!({ "verified": method, "verification_id": verification_id }),
+        event(
+            school_id,
+            AuditAction::Update,
+            "staff",
+            Some(staff_id),
+            json!({ "verified": method, "verification_id": verification_id }),
+        ),
         now,
     )
     .await?;
@@ -1027,14 +1033,16 @@ pub async fn record_matches(
             agrees: rules::card_matches_record(&verification.facts, staff),
         });
     }
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Read,
-        "desk_verification",
-        Some(verification.id),
-        json!({ "records": matches.len() }),
+        event(
+            school_id,
+            AuditAction::Read,
+            "desk_verification",
+            Some(verification.id),
+            json!({ "records": matches.len() }),
+        ),
         now,
     )
     .await?;
@@ -1102,14 +1110,16 @@ pub async fn open_reviews(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Read,
-        "verification_reviews",
-        None,
-        json!({ "open": items.len() }),
+        event(
+            school_id,
+            AuditAction::Read,
+            "verification_reviews",
+            None,
+            json!({ "open": items.len() }),
+        ),
         now,
     )
     .await?;
@@ -1118,16 +1128,29 @@ pub async fn open_reviews(
 
 /// A clerk's decision. Approving verifies the link (creating it with the card's relation when
 /// the records had none) or the staff record, by the clerk; rejecting changes no link.
+/// A clerk's decision on one review item.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolution<'a> {
+    pub review_id: i64,
+    pub approve: bool,
+    /// The clerk (staff id).
+    pub reviewer: i64,
+    pub note: &'a str,
+}
+
 pub async fn resolve_review(
     conn: &mut AnyConnection,
     actor: &Actor,
     school_id: i64,
-    review_id: i64,
-    approve: bool,
-    reviewer: i64,
-    note: &str,
+    resolution: Resolution<'_>,
     now: i64,
 ) -> Result<(), AppError> {
+    let Resolution {
+        review_id,
+        approve,
+        reviewer,
+        note,
+    } = resolution;
     let row = sqlx::query(
         "SELECT verification_id, guardian_id, student_id, staff_id, link_id, proposed_relation, reason, status
          FROM verification_reviews WHERE school_id = $1 AND id = $2",
@@ -1237,14 +1260,16 @@ pub async fn resolve_review(
     .bind(review_id)
     .execute(&mut *conn)
     .await?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Update,
-        "verification_review",
-        Some(review_id),
-        json!({ "approved": approve }),
+        event(
+            school_id,
+            AuditAction::Update,
+            "verification_review",
+            Some(review_id),
+            json!({ "approved": approve }),
+        ),
         now,
     )
     .await?;
@@ -1321,14 +1346,16 @@ pub async fn link_history(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    audit_event(
+    audit::record(
         conn,
         actor,
-        school_id,
-        AuditAction::Read,
-        "guardian_link_events",
-        Some(guardian_id),
-        json!({ "events": events.len() }),
+        event(
+            school_id,
+            AuditAction::Read,
+            "guardian_link_events",
+            Some(guardian_id),
+            json!({ "events": events.len() }),
+        ),
         now,
     )
     .await?;
