@@ -219,6 +219,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
     ];
     let logged_in = &everyone[1..];
 
+    let school_1_id = id(&app, &format!("SELECT {school_1}")).await;
     // endpoint → (arguments, who is allowed). Everyone else is refused.
     let garbage = "{}".to_string();
     let matrix: Vec<MatrixRow> = vec![
@@ -300,6 +301,52 @@ async fn every_server_function_admits_exactly_the_right_people() {
             ],
             vec![],
         ),
+        // Desk verification: the office (admins and clerks) of the persona's school; bridges
+        // for its admin; progress for the office and the district; claims need a valid link.
+        ("desk_context", vec![], vec!["admin_1", "clerk_1"]),
+        ("desk_challenge", vec![], vec!["admin_1", "clerk_1"]),
+        ("desk_submit", vec![("signed", garbage.clone())], vec![]),
+        (
+            "handoff_status",
+            vec![("handoff_id", "999999".into())],
+            vec![],
+        ),
+        (
+            "new_handoff",
+            vec![("verification_id", "999999".into())],
+            vec![],
+        ),
+        ("claim_preview", vec![("token", "x".repeat(43))], vec![]),
+        ("claim_handoff", vec![("token", "x".repeat(43))], vec![]),
+        ("review_queue", vec![], vec!["admin_1", "clerk_1"]),
+        (
+            "resolve_review",
+            vec![
+                ("review_id", "999999".into()),
+                ("approve", "false".into()),
+                ("note", "x".into()),
+            ],
+            vec![],
+        ),
+        ("bridges_overview", vec![], vec!["admin_1"]),
+        ("create_pairing_code", vec![], vec!["admin_1"]),
+        (
+            "revoke_bridge",
+            vec![("bridge_id", "999999".into())],
+            vec![],
+        ),
+        (
+            "set_desk_face_image",
+            vec![("enabled", "false".into())],
+            vec!["admin_1"],
+        ),
+        (
+            "verification_progress",
+            vec![("school_id", school_1_id.to_string())],
+            vec!["district", "admin_1", "clerk_1"],
+        ),
+        ("verification_progress", vec![], vec!["district"]),
+        ("my_link_history", vec![], vec!["guardian"]),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),
     ];

@@ -14,6 +14,7 @@ pub mod platform;
 pub mod pwa;
 pub mod timetable;
 pub mod ui;
+pub mod verification;
 
 #[cfg(feature = "ssr")]
 pub mod demo;
@@ -93,6 +94,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/desk") view=verification::screens::DeskPage />
+                    <Route path=path!("/desk/reviews") view=verification::screens::ReviewQueuePage />
+                    <Route path=path!("/desk/bridges") view=verification::screens::BridgesPage />
+                    <Route path=path!("/desk/progress") view=verification::screens::ProgressPage />
+                    <Route path=path!("/claim/:token") view=verification::screens::ClaimPage />
                 </Routes>
             </main>
         </Router>

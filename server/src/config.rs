@@ -34,6 +34,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub sessions: SessionsConfig,
     pub push: PushConfig,
+    /// The desk: where the clerks' pcsc-bridge listens (`bridge_url`).
+    pub desk: app::verification::DeskSettings,
     /// The VNeID (OpenID Connect) client; absent in demo mode means the built-in demo provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vneid: Option<OidcSettings>,
@@ -136,6 +138,7 @@ impl Default for Config {
             },
             vneid: None,
             push: PushConfig::default(),
+            desk: app::verification::DeskSettings::default(),
         }
     }
 }
@@ -184,6 +187,11 @@ impl Config {
         {
             return Err(ConfigError(
                 "sessions: idle_timeout ≥ 60 and absolute_timeout ≥ idle_timeout".into(),
+            ));
+        }
+        if crate::security::bridge_origin(&self.desk.bridge_url).is_none() {
+            return Err(ConfigError(
+                "desk.bridge_url phải là http://127.0.0.1:CỔNG / must be an origin such as http://127.0.0.1:47800".into(),
             ));
         }
         if self.database.max_connections == 0 {

@@ -104,7 +104,9 @@ pub fn router(state: ServerState) -> Router {
             static_file(&site.join("offline.html"), "no-cache"),
         );
 
-    let mut identity = app::identity::routes::router().with_state(state.app.clone());
+    let mut identity = app::identity::routes::router()
+        .merge(app::verification::pairing::router())
+        .with_state(state.app.clone());
     if let Some(idp) = state.demo_idp.clone() {
         identity = identity.merge(idp.router());
     }

@@ -38,11 +38,36 @@ fn is_html(response: &Response) -> bool {
 }
 
 pub fn content_security_policy(nonce: &str) -> String {
+    content_security_policy_with(nonce, None)
+}
+
+/// The policy, with the desk's pcsc-bridge allowed in `connect-src`. Every page carries it (not
+/// only the desk page): the app navigates between pages without reloading, and a document keeps
+/// the policy it was loaded with, so a desk page reached from the start screen would otherwise be
+/// blocked. It lets this site's own scripts reach one loopback origin that answers only this
+/// site's origin; scripts from elsewhere stay blocked by `script-src`.
+pub fn content_security_policy_with(nonce: &str, bridge: Option<&str>) -> String {
+    let bridge = bridge
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; \
-         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
+         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'{bridge}; manifest-src 'self'; \
          worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
+}
+
+/// `scheme://host[:port]` of the bridge URL, if it is one (no path, no spaces or quotes).
+pub fn bridge_origin(url: &str) -> Option<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let valid = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'));
+    valid.then(|| url.to_string())
 }
 
 pub async fn headers(
@@ -75,7 +100,9 @@ pub async fn headers(
         }
     }
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+    let bridge = bridge_origin(&state.app.settings.desk.bridge_url);
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy_with(&nonce, bridge.as_deref()))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     let fixed: [(header::HeaderName, &'static str); 5] = [

@@ -106,6 +106,7 @@ impl Application {
                 demo: config.mode == Mode::Demo,
                 public_url,
                 sessions: config.session_policy(),
+                desk: config.desk.clone(),
             }),
             oidc,
             push_key: push_key(config)?.map(Arc::new),

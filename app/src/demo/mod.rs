@@ -60,6 +60,14 @@ pub const DEMO_PEOPLE: &[DemoPerson] = &[
         full_name: "Nguyễn Thị Lan",
         birth_date: "19850930",
     },
+    // The holder of pcsc-bridge's TEST ONLY chip card (pcsc-bridge/tests/fixtures): a father in
+    // 7A1 whose link is not verified yet, so the desk can be tried with the card emulator.
+    DemoPerson {
+        role: "card_holder",
+        personal_id: "001085012345",
+        full_name: "Lê Văn Hùng",
+        birth_date: "19850812",
+    },
 ];
 
 pub const DISTRICT_CODE: &str = "79-NHABE";
@@ -365,6 +373,7 @@ impl<'a> Seeder<'a> {
             self.staff(conn, &ids, index == 0).await?;
             self.students(conn, &ids, index == 0).await?;
         }
+        crate::verification::demo::seed(conn, self.now).await?;
         Ok(self.summary)
     }
 
@@ -596,10 +605,13 @@ impl<'a> Seeder<'a> {
                 let first_of =
                     |indexes: &[usize]| pilot && position == 0 && indexes.contains(&class_index);
                 let (lan_child, khoa_child) = (first_of(&[0, 4]), first_of(&[7]));
+                let hung_child = first_of(&[2]);
                 let family = if khoa_child {
                     "Phan"
                 } else {
-                    self.pick(FAMILY)
+                    // Drawn even for Hùng's child, so everyone else stays the same.
+                    let drawn = self.pick(FAMILY);
+                    if hung_child { "Lê" } else { drawn }
                 };
                 let child = self.citizen(sex, birth_year..=birth_year, Some(family))?;
                 self.summary.students += 1;
@@ -638,7 +650,14 @@ impl<'a> Seeder<'a> {
                 }
                 let father = match khoa_child {
                     true => Citizen::demo(&DEMO_PEOPLE[3])?,
-                    false => self.citizen(Sex::Male, 1972..=1990, Some(family))?,
+                    false => {
+                        let drawn = self.citizen(Sex::Male, 1972..=1990, Some(family))?;
+                        if hung_child {
+                            Citizen::demo(&DEMO_PEOPLE[5])?
+                        } else {
+                            drawn
+                        }
+                    }
                 };
                 let father = self.add_guardian(conn, school, &father).await?;
                 self.link(conn, school, father, student, Relation::Father)

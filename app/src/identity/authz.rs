@@ -54,6 +54,19 @@ pub enum Action {
     AnswerLeave { leave_id: i64 },
     /// One's own inbox, as the persona one acts as.
     OwnInbox,
+    /// The desk of the school one acts for: reading chip ID cards through its bridge, handing
+    /// them to phones.
+    DeskVerify,
+    /// Claiming a desk verification with the QR code (the card holder, or a parent it names).
+    ClaimHandoff,
+    /// The clerk's queue of verifications the linkage rules could not decide (own school).
+    ReviewVerifications,
+    /// Pairing codes, the list of desk bridges, revoking one; the desk's settings (own school).
+    ManageBridges,
+    /// The verification progress of a school, or of the district (`None`).
+    ViewProgress {
+        school_id: Option<i64>,
+    },
 }
 
 /// The persona a request acts as, with what it may do, read fresh from the records.
@@ -201,6 +214,11 @@ fn action_name(action: &Action) -> &'static str {
         Action::ManageClassLeave { .. } => "manage_class_leave",
         Action::AnswerLeave { .. } => "answer_leave",
         Action::OwnInbox => "own_inbox",
+        Action::DeskVerify => "desk_verify",
+        Action::ClaimHandoff => "claim_handoff",
+        Action::ReviewVerifications => "review_verifications",
+        Action::ManageBridges => "manage_bridges",
+        Action::ViewProgress { .. } => "view_progress",
     }
 }
 
@@ -376,6 +394,30 @@ async fn decide(
             }
         }
         (Action::OwnInbox, Some(_)) => true,
+        (Action::DeskVerify, Some(p)) | (Action::ReviewVerifications, Some(p)) => p
+            .school_id()
+            .is_some_and(|school| is_office_staff(p, school)),
+        // Students cannot claim: only citizens (VNeID) acting for a school.
+        (
+            Action::ClaimHandoff,
+            Some(ActivePersona::Guardian { .. } | ActivePersona::Staff { .. }),
+        ) => account.pid_hash.is_some(),
+        (Action::ManageBridges, Some(ActivePersona::Staff { roles, .. })) => {
+            roles.contains(&StaffRole::SchoolAdmin)
+        }
+        (
+            Action::ViewProgress {
+                school_id: Some(school_id),
+            },
+            Some(p),
+        ) => {
+            is_office_staff(p, *school_id)
+                || matches!(p, ActivePersona::DistrictAdmin { district_id, .. }
+                    if district_of_school(conn, *school_id).await? == Some(*district_id))
+        }
+        (Action::ViewProgress { school_id: None }, Some(ActivePersona::DistrictAdmin { .. })) => {
+            true
+        }
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
@@ -407,6 +449,10 @@ async fn teaches_or_runs(conn: &mut AnyConnection, persona: &ActivePersona, clas
     .fetch_one(conn)
     .await?;
     Ok(assignments > 0)
+/// The school's admins and clerks (the office).
+fn is_office_staff(persona: &ActivePersona, school: i64) -> bool {
+    matches!(persona, ActivePersona::Staff { school_id, roles, .. }
+        if *school_id == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
 }
 
 async fn school_of_student(

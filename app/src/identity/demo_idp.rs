@@ -158,6 +158,9 @@ fn role_label(role: &str) -> &'static str {
         "school_admin" => "Hiệu trưởng (quản trị trường) / School admin",
         "clerk" => "Văn thư / Clerk",
         "teacher" => "Giáo viên (và phụ huynh) / Teacher (and parent)",
+        "card_holder" => {
+            "Phụ huynh có thẻ chip thử nghiệm (pcsc-bridge) / Parent with the test chip card"
+        }
         _ => "Phụ huynh / Parent",
     }
 }

@@ -60,6 +60,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
+                        <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -187,6 +188,7 @@ pub fn GuardianHomePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <crate::verification::screens::LinkHistory />
     }
 }
 
@@ -208,6 +210,7 @@ pub fn DistrictHomePage() -> impl IntoView {
             <h1>{move || i18n.t(PeopleText::DistrictWelcome)}</h1>
         </section>
         <crate::home::SchoolList />
+        <crate::verification::screens::DistrictProgressLink />
     }
 }
 

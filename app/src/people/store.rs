@@ -518,6 +518,15 @@ pub async fn link_guardian(
         &mut *conn,
     )
     .await?;
+    // The link's history starts with its creation (the guardian sees it).
+    sqlx::query(
+        "INSERT INTO guardian_link_events (school_id, link_id, at, status) VALUES ($1, $2, $3, 'unverified')",
+    )
+    .bind(school_id)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     audit_change(
         conn,
         actor,
@@ -684,13 +693,59 @@ pub async fn verify_link(
     verified_by: Option<i64>,
     now: i64,
 ) -> Result<(), AppError> {
-    let changed = sqlx::query(
-        "UPDATE guardian_links SET status = 'verified', verified_method = $1, verified_at = $2, verified_by = $3, updated_at = $2
-         WHERE school_id = $4 AND id = $5",
+    change_link(
+        conn,
+        actor,
+        school_id,
+        link_id,
+        &LinkChange {
+            status: "verified",
+            method: Some(method),
+            staff_id: verified_by,
+            verification_id: None,
+            note: None,
+        },
+        now,
     )
-    .bind(method)
+    .await
+}
+
+/// A new status of a guardian link, and how it came about.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkChange<'a> {
+    /// `unverified`, `pending`, `verified` or `revoked`.
+    pub status: &'a str,
+    /// For `verified`: `vneid`, `desk_card` or `clerk`.
+    pub method: Option<&'a str>,
+    /// The staff member who verified (the clerk at the desk, or the reviewer).
+    pub staff_id: Option<i64>,
+    /// The desk verification it rests on.
+    pub verification_id: Option<i64>,
+    pub note: Option<&'a str>,
+}
+
+/// Changes a guardian link's status. Every change is audited and kept in the link's history,
+/// which its guardian sees.
+pub async fn change_link(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    school_id: i64,
+    link_id: i64,
+    change: &LinkChange<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let verified = change.status == "verified";
+    let changed = sqlx::query(
+        "UPDATE guardian_links SET status = $1, verified_method = $2, verified_at = $3, verified_by = $4,
+                verification_id = $5, updated_at = $6
+         WHERE school_id = $7 AND id = $8",
+    )
+    .bind(change.status)
+    .bind(if verified { change.method } else { None })
+    .bind(if verified { Some(now) } else { None })
+    .bind(if verified { change.staff_id } else { None })
+    .bind(if verified { change.verification_id } else { None })
     .bind(now)
-    .bind(verified_by)
     .bind(school_id)
     .bind(link_id)
     .execute(&mut *conn)
@@ -698,6 +753,20 @@ pub async fn verify_link(
     if changed.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound));
     }
+    sqlx::query(
+        "INSERT INTO guardian_link_events (school_id, link_id, at, status, method, staff_id, verification_id, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(school_id)
+    .bind(link_id)
+    .bind(now)
+    .bind(change.status)
+    .bind(change.method)
+    .bind(change.staff_id)
+    .bind(change.verification_id)
+    .bind(change.note)
+    .execute(&mut *conn)
+    .await?;
     audit::record(
         conn,
         actor,
@@ -706,8 +775,12 @@ pub async fn verify_link(
             action: AuditAction::Update,
             entity: "guardian_link",
             entity_id: Some(link_id),
-            reason: None,
-            detail: json!({ "status": "verified", "method": method }),
+            reason: change.note,
+            detail: json!({
+                "status": change.status,
+                "method": change.method,
+                "verification_id": change.verification_id,
+            }),
         },
         now,
     )

@@ -62,6 +62,8 @@ pub enum AuditAction {
     Import,
     Login,
     LoginRefused,
+    /// Something was refused that the school should see (e.g. a card result that failed its checks).
+    Refuse,
 }
 
 impl AuditAction {
@@ -76,6 +78,7 @@ impl AuditAction {
             AuditAction::Import => "import",
             AuditAction::Login => "login",
             AuditAction::LoginRefused => "login_refused",
+            AuditAction::Refuse => "refuse",
         }
     }
 }

@@ -107,6 +107,46 @@ impl PidCrypto {
         PersonalId::parse(&text).map_err(|_| CryptoError::Undecryptable)
     }
 
+    /// Other personal data kept at rest (e.g. a face image a school chose to keep): the same key,
+    /// bound by the additional data to its `purpose`, so it can never pass for an ID number.
+    pub fn seal_bytes(&self, purpose: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = format!("truongso/{purpose}/v1");
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    pub fn open_bytes(&self, purpose: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if stored.len() < 1 + NONCE_LEN + 16 || stored[0] != FORMAT_V1 {
+            return Err(CryptoError::Undecryptable);
+        }
+        let (nonce, sealed) = stored[1..].split_at(NONCE_LEN);
+        let aad = format!("truongso/{purpose}/v1");
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Undecryptable)
+    }
+
     /// The keyed hash used to find a record by its number without decrypting every row.
     pub fn lookup_hash(&self, id: &PersonalId) -> Vec<u8> {
         let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key) else {
@@ -156,6 +196,18 @@ mod tests {
         let last = stored.len() - 1;
         stored[last] ^= 1;
         assert_eq!(a.decrypt(&stored), Err(CryptoError::Undecryptable));
+    }
+
+    #[test]
+    fn sealed_bytes_open_only_for_their_purpose() {
+        let c = crypto();
+        let stored = c.seal_bytes("face-image", b"\xff\xd8 jpeg");
+        assert_eq!(
+            c.open_bytes("face-image", &stored).unwrap(),
+            b"\xff\xd8 jpeg"
+        );
+        assert!(c.open_bytes("personal-id", &stored).is_err());
+        assert!(c.decrypt(&stored).is_err());
     }
 
     #[test]

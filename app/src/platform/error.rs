@@ -115,6 +115,66 @@ error_codes! {
         "Someone else changed this meanwhile; please reload."
     ),
     Duplicate = "duplicate" => ("Bản ghi này đã tồn tại.", "This record already exists."),
+    BridgeUnknown = "bridge_unknown" => (
+        "Máy đọc thẻ này chưa được ghép nối với trường. Nhờ quản trị trường tạo mã ghép nối.",
+        "This card reader is not paired with the school. Ask the school admin for a pairing code."
+    ),
+    BridgeRevoked = "bridge_revoked" => (
+        "Máy đọc thẻ này đã bị thu hồi. Nhờ quản trị trường ghép nối lại.",
+        "This card reader was revoked. Ask the school admin to pair it again."
+    ),
+    DeskResultInvalid = "desk_result_invalid" => (
+        "Kết quả từ máy đọc thẻ không hợp lệ (chữ ký không đúng). Hãy đọc lại thẻ.",
+        "The card reader's result is not valid (bad signature). Read the card again."
+    ),
+    ChallengeInvalid = "challenge_invalid" => (
+        "Yêu cầu đọc thẻ này không phải của phiên làm việc của bạn. Hãy đọc lại thẻ.",
+        "This card read was not requested by your session. Read the card again."
+    ),
+    ChallengeUsed = "challenge_used" => (
+        "Kết quả đọc thẻ này đã được dùng. Hãy đọc lại thẻ.",
+        "This card read was already used. Read the card again."
+    ),
+    ChallengeExpired = "challenge_expired" => (
+        "Yêu cầu đọc thẻ đã hết hạn. Hãy đọc lại thẻ.",
+        "The card read request has expired. Read the card again."
+    ),
+    CardNotAuthentic = "card_not_authentic" => (
+        "Thẻ không qua được kiểm tra chữ ký số của cơ quan cấp: không thể xác minh bằng thẻ này.",
+        "The card failed the issuer's digital-signature checks: it cannot be used for verification."
+    ),
+    CardDataIncomplete = "card_data_incomplete" => (
+        "Chip của thẻ thiếu số định danh hoặc họ tên.",
+        "The card's chip lacks the ID number or the name."
+    ),
+    HandoffInvalid = "handoff_invalid" => (
+        "Mã QR không đúng. Hãy quét lại mã đang hiện ở bàn văn phòng.",
+        "This QR link is not valid. Scan the code shown at the office desk again."
+    ),
+    HandoffExpired = "handoff_expired" => (
+        "Mã QR đã hết hạn. Nhờ văn phòng tạo mã mới.",
+        "This QR code has expired. Ask the office for a new one."
+    ),
+    HandoffUsed = "handoff_used" => (
+        "Mã QR này đã được dùng. Mỗi mã chỉ dùng được một lần.",
+        "This QR code was already used. Each code works once."
+    ),
+    HandoffOtherSchool = "handoff_other_school" => (
+        "Mã QR này thuộc trường khác với vai trò bạn đang dùng. Hãy đổi vai trò sang trường đó rồi quét lại.",
+        "This QR code belongs to another school than the role you are using. Switch to your role at that school and scan again."
+    ),
+    ClaimNotCardHolder = "claim_not_card_holder" => (
+        "Thẻ vừa đọc không phải của bạn và không ghi tên bạn là cha hoặc mẹ. Không có liên kết nào thay đổi.",
+        "The card just read is not yours and does not name you as father or mother. No link was changed."
+    ),
+    ClaimNotInRecords = "claim_not_in_records" => (
+        "Hồ sơ của trường không có liên kết nào ứng với thẻ này. Không có liên kết nào thay đổi.",
+        "The school's records have nothing this card can be linked to. No link was changed."
+    ),
+    PairingCodeInvalid = "pairing_code_invalid" => (
+        "Mã ghép nối không đúng, đã dùng hoặc đã hết hạn.",
+        "The pairing code is wrong, used or expired."
+    ),
     Unavailable = "unavailable" => (
         "Máy chủ tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
         "The server cannot reach its database right now. Please try again in a few minutes."
@@ -176,6 +236,19 @@ impl AppError {
             | ErrorCode::LeaveInThePast
             | ErrorCode::LeaveReasonMissing => 422,
             ErrorCode::PasswordTooShort => 422,
+            ErrorCode::BridgeUnknown | ErrorCode::BridgeRevoked => 403,
+            ErrorCode::DeskResultInvalid => 422,
+            ErrorCode::ChallengeInvalid => 403,
+            ErrorCode::ChallengeUsed => 409,
+            ErrorCode::ChallengeExpired => 410,
+            ErrorCode::CardNotAuthentic | ErrorCode::CardDataIncomplete => 422,
+            ErrorCode::HandoffInvalid => 404,
+            ErrorCode::HandoffExpired => 410,
+            ErrorCode::HandoffUsed => 409,
+            ErrorCode::HandoffOtherSchool
+            | ErrorCode::ClaimNotCardHolder
+            | ErrorCode::ClaimNotInRecords => 403,
+            ErrorCode::PairingCodeInvalid => 400,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,

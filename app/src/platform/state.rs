@@ -31,6 +31,8 @@ pub struct Settings {
     /// The address users reach, e.g. `https://truongso.nhabe.edu.vn`.
     pub public_url: String,
     pub sessions: crate::identity::session::SessionPolicy,
+    /// The desk: where its pcsc-bridge listens.
+    pub desk: crate::verification::DeskSettings,
 }
 
 /// The state inside a server function or a server-rendered component.
