@@ -3,6 +3,7 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+pub mod fees;
 pub mod grades;
 pub mod home;
 pub mod i18n;
@@ -10,6 +11,7 @@ pub mod identity;
 pub mod people;
 pub mod platform;
 pub mod pwa;
+pub mod reports;
 pub mod timetable;
 pub mod ui;
 
@@ -89,6 +91,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/fees") view=crate::fees::screens::FamilyFeesPage />
+                    <Route path=path!("/fees/pay") view=crate::fees::screens::PayPage />
+                    <Route path=path!("/fees/receipt/:id") view=crate::fees::screens::ReceiptPage />
+                    <Route path=path!("/fees/office/:school") view=crate::fees::screens::FeeOfficePage />
                 </Routes>
             </main>
         </Router>

@@ -43,12 +43,14 @@ pub fn StaffHomePage() -> impl IntoView {
             {move || home.get().map(|result| match result {
                 Ok(home) => {
                     let roles = home.roles.clone();
+                    let office = roles.iter().any(|r| matches!(r, crate::people::StaffRole::SchoolAdmin | crate::people::StaffRole::Clerk));
                     let whole_school = home.classes.iter().all(|c| c.subjects.is_empty() && !c.homeroom) && !home.classes.is_empty();
                     view! {
                         <section class="card" data-page="staff-home">
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                         </section>
+                        {office.then(|| view! { <crate::fees::screens::OfficeLink /> })}
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -155,6 +157,7 @@ pub fn GuardianHomePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <crate::fees::screens::FeesLink />
     }
 }
 

@@ -107,6 +107,44 @@ impl PidCrypto {
         PersonalId::parse(&text).map_err(|_| CryptoError::Undecryptable)
     }
 
+    /// Seals another secret kept in the database (e.g. a bank notifier's webhook key) with the
+    /// same key; `purpose` binds it to its column, so it cannot be replayed elsewhere.
+    pub fn seal(&self, plain: &[u8], purpose: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: purpose,
+                },
+            )
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    pub fn open(&self, stored: &[u8], purpose: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if stored.len() < 1 + NONCE_LEN + 16 || stored[0] != FORMAT_V1 {
+            return Err(CryptoError::Undecryptable);
+        }
+        let (nonce, sealed) = stored[1..].split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: purpose,
+                },
+            )
+            .map_err(|_| CryptoError::Undecryptable)
+    }
+
     /// The keyed hash used to find a record by its number without decrypting every row.
     pub fn lookup_hash(&self, id: &PersonalId) -> Vec<u8> {
         let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key) else {

@@ -114,6 +114,26 @@ error_codes! {
         "Không kết nối được tới máy chủ. Kiểm tra mạng và thử lại.",
         "Could not reach the server. Check the connection and try again."
     ),
+    ReceiptReasonRequired = "receipt_reason_required" => (
+        "Cần ghi lý do huỷ biên lai.",
+        "A receipt can only be cancelled with a reason."
+    ),
+    ReceiptAlreadyCancelled = "receipt_already_cancelled" => (
+        "Biên lai này đã được huỷ trước đó.",
+        "This receipt was already cancelled."
+    ),
+    TransferAlreadyAssigned = "transfer_already_assigned" => (
+        "Khoản chuyển khoản này đã được ghi nhận cho khoản thu khác.",
+        "This transfer has already been assigned."
+    ),
+    NoFeeAccount = "no_fee_account" => (
+        "Nhà trường chưa khai báo tài khoản nhận tiền.",
+        "The school has not set up an account to receive payments."
+    ),
+    NothingToPay = "nothing_to_pay" => (
+        "Các khoản đã chọn đã được nộp đủ.",
+        "The chosen notices are already paid."
+    ),
     Internal = "internal" => (
         "Đã có lỗi phía máy chủ. Nhà trường đã được ghi nhận để xử lý.",
         "Something went wrong on the server. It has been logged for the school."
@@ -162,6 +182,11 @@ impl AppError {
             ErrorCode::PasskeyCancelled => 400,
             ErrorCode::StudentLoginRefused => 403,
             ErrorCode::PasswordTooShort => 422,
+            ErrorCode::ReceiptReasonRequired => 422,
+            ErrorCode::ReceiptAlreadyCancelled
+            | ErrorCode::TransferAlreadyAssigned
+            | ErrorCode::NoFeeAccount
+            | ErrorCode::NothingToPay => 409,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,
