@@ -150,6 +150,18 @@ async fn every_server_function_admits_exactly_the_right_people() {
         )
     };
 
+    // Fees: a notice and a receipt of the demo mother's children, another family's notice.
+    let school_1_id = id(&app, school_1).await;
+    let lans_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let other_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let lans_receipt = id(&app, &format!("SELECT MIN(receipt_id) FROM fee_receipt_lines WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let lans_code = app::fees::rules::reference_code(
+        id(&app, &format!("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = {lans_notice}")).await,
+    )
+    .unwrap_or_default();
+    let uniforms = id(&app, "SELECT id FROM fee_collections WHERE name = 'Đồng phục'").await;
+    let year_1 = id(&app, &format!("SELECT id FROM school_years WHERE school_id = {school_1}")).await;
+
     let anonymous = Caller {
         name: "anonymous",
         cookie: None,
@@ -293,6 +305,117 @@ async fn every_server_function_admits_exactly_the_right_people() {
                 ("password", "long-enough".into()),
             ],
             vec![],
+        ),
+        // Fees.
+        ("my_fees", vec![], vec!["guardian"]),
+        ("new_fee_notices", vec![], vec!["guardian"]),
+        (
+            "fee_payment",
+            vec![("notice_ids[0]", lans_notice.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "fee_payment",
+            vec![("notice_ids[0]", other_notice.to_string())],
+            vec![],
+        ),
+        (
+            "fee_notice_status",
+            vec![("notice_ids[0]", lans_notice.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "fee_receipt",
+            vec![("receipt_id", lans_receipt.to_string())],
+            vec!["district", "admin_1", "clerk_1", "guardian"],
+        ),
+        ("fee_desk", vec![], vec!["admin_1", "clerk_1"]),
+        (
+            "fee_report",
+            vec![("report", "Daily".into())],
+            vec!["admin_1", "clerk_1"],
+        ),
+        (
+            "record_cash",
+            vec![
+                ("reference_code", lans_code.clone()),
+                ("amount", "1000".into()),
+                ("payer_name", "Nguyễn Thị Lan".into()),
+            ],
+            vec!["admin_1", "clerk_1"],
+        ),
+        (
+            "assign_transfer",
+            vec![
+                ("transaction_id", "999999".into()),
+                ("reference_code", lans_code.clone()),
+            ],
+            vec![],
+        ),
+        (
+            "cancel_receipt",
+            vec![("receipt_id", "999999".into()), ("reason", "x".into())],
+            vec![],
+        ),
+        (
+            "fee_settings",
+            vec![("school_id", school_1_id.to_string())],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_collection",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection[school_year_id]", year_1.to_string()),
+                ("collection[name]", "Quỹ lớp".into()),
+                ("collection[amount]", "100000".into()),
+                ("collection[scope]", "School".into()),
+                ("collection[monthly]", "false".into()),
+                ("collection[months]", "1".into()),
+                ("collection[first_due_on]", "2026-11-01".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "grant_fee_reduction",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection_id", uniforms.to_string()),
+                ("student_id", other_child.to_string()),
+                ("percent", "50".into()),
+                ("reason", "Con thương binh".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "issue_fee_notices",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection_id", uniforms.to_string()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_account",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("account[id]", "0".into()),
+                ("account[bank_bin]", "970422".into()),
+                ("account[bank_name]", "MB".into()),
+                ("account[account_number]", "0123456789".into()),
+                ("account[account_name]", "TRUONG THCS PHUOC KIEN".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_notifier",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("kind", "casso".into()),
+                ("auth", "hmac".into()),
+                ("secret", "a-long-enough-casso-key".into()),
+            ],
+            vec!["admin_1"],
         ),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),
