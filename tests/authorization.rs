@@ -151,7 +151,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
     };
 
     // Fees: a notice and a receipt of the demo mother's children, another family's notice.
-    let school_1_id = id(&app, school_1).await;
+    let school_1_id = id(&app, &format!("SELECT {school_1}")).await;
     let lans_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
     let other_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
     let lans_receipt = id(&app, &format!("SELECT MIN(receipt_id) FROM fee_receipt_lines WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;

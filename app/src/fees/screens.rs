@@ -213,7 +213,7 @@ pub fn FamilyFeesPage() -> impl IntoView {
                                             <a class="inline-link" href=format!("/fees/receipt/{r}") data-receipt-link=r.to_string()>{move || i18n.t(FeesText::Receipt)}</a>
                                         })}
                                     </li>
-                                }
+                                }.into_any()
                             }).collect_view()}
                         </ul>
                         {(child.credit > 0).then(|| view! {
@@ -232,10 +232,10 @@ pub fn FamilyFeesPage() -> impl IntoView {
                                         </span>
                                     </a>
                                 </li>
-                            }).collect_view()}
+                            }.into_any()).collect_view()}
                         </ul>
                     </section>
-                }).collect_view().into_any(),
+                }.into_any()).collect_view().into_any(),
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
         </Suspense>
@@ -477,7 +477,7 @@ pub fn FeeOfficePage() -> impl IntoView {
                                                 <button type="submit" class="button">{move || i18n.t(FeesText::Assign)}</button>
                                             </form>
                                         </li>
-                                    }
+                                    }.into_any()
                                 }).collect_view()}
                             </ul>
                         </section>
@@ -518,7 +518,7 @@ pub fn FeeOfficePage() -> impl IntoView {
                                                 </form>
                                             })}
                                         </li>
-                                    }
+                                    }.into_any()
                                 }).collect_view()}
                             </ul>
                         </section>
