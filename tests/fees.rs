@@ -716,6 +716,12 @@ async fn a_parent_pays_two_children_by_vietqr_on_a_phone_and_opens_the_receipt()
     for child in &children {
         let pick = child.find(fantoccini::Locator::Css("input[data-pick]")).await.unwrap();
         picked.push(pick.attr("data-pick").await.unwrap().unwrap().parse::<i64>().unwrap());
+        // Above the sticky pay bar, as a thumb would scroll it.
+        browser
+            .client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&pick).unwrap()])
+            .await
+            .unwrap();
         pick.click().await.unwrap();
     }
     browser.wait_for("a[data-action='pay'][aria-disabled='false']").await.click().await.unwrap();
