@@ -156,11 +156,23 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let other_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
     let lans_receipt = id(&app, &format!("SELECT MIN(receipt_id) FROM fee_receipt_lines WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
     let lans_code = app::fees::rules::reference_code(
-        id(&app, &format!("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = {lans_notice}")).await,
+        id(
+            &app,
+            &format!("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = {lans_notice}"),
+        )
+        .await,
     )
     .unwrap_or_default();
-    let uniforms = id(&app, "SELECT id FROM fee_collections WHERE name = 'Đồng phục'").await;
-    let year_1 = id(&app, &format!("SELECT id FROM school_years WHERE school_id = {school_1}")).await;
+    let uniforms = id(
+        &app,
+        "SELECT id FROM fee_collections WHERE name = 'Đồng phục'",
+    )
+    .await;
+    let year_1 = id(
+        &app,
+        &format!("SELECT id FROM school_years WHERE school_id = {school_1}"),
+    )
+    .await;
 
     let anonymous = Caller {
         name: "anonymous",

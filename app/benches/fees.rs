@@ -20,13 +20,21 @@ use sqlx::Row;
 const DELIVERIES: usize = 400;
 
 async fn setup(url: &str) -> (Db, Arc<PidCrypto>, i64, Vec<(i64, String)>) {
-    let db = Db::connect(url, &DbOptions { max_connections: 10, ..DbOptions::default() })
-        .await
-        .expect("database");
+    let db = Db::connect(
+        url,
+        &DbOptions {
+            max_connections: 10,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .expect("database");
     db.migrate().await.expect("migrations");
     let crypto = Arc::new(PidCrypto::from_base64_key(&generate_master_key()).unwrap());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    app::demo::seed_if_empty(&db, &crypto, now).await.expect("demo");
+    app::demo::seed_if_empty(&db, &crypto, now)
+        .await
+        .expect("demo");
     let mut conn = db.pool().acquire().await.unwrap();
     let notifier: i64 = sqlx::query_scalar("SELECT MIN(id) FROM fee_notifiers")
         .fetch_one(&mut *conn)
@@ -45,7 +53,10 @@ async fn setup(url: &str) -> (Db, Arc<PidCrypto>, i64, Vec<(i64, String)>) {
         .iter()
         .map(|r| {
             let ref_id: i64 = r.get("ref_id");
-            (r.get("amount_due"), app::fees::rules::reference_code(ref_id).unwrap())
+            (
+                r.get("amount_due"),
+                app::fees::rules::reference_code(ref_id).unwrap(),
+            )
         })
         .collect();
     (db, crypto, notifier, notices)
@@ -64,7 +75,13 @@ async fn deliver(db: &Db, crypto: &PidCrypto, notifier: i64, txn: i64, amount: i
     let outcome = app::fees::store::receive_delivery(db, crypto, notifier, &header, &body, now)
         .await
         .expect("delivery");
-    assert!(matches!(outcome, Some(app::fees::store::DeliveryOutcome::Recorded { matched: Some(_), .. })));
+    assert!(matches!(
+        outcome,
+        Some(app::fees::store::DeliveryOutcome::Recorded {
+            matched: Some(_),
+            ..
+        })
+    ));
 }
 
 async fn run(name: &str, url: &str, senders: usize) {
@@ -110,7 +127,10 @@ fn main() {
                 for senders in [1, 8] {
                     let name = format!("ts_bench_{:08x}", rand_suffix());
                     let db = Db::connect(&admin, &DbOptions::default()).await.unwrap();
-                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.unwrap();
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(db.pool())
+                        .await
+                        .unwrap();
                     db.close().await;
                     let (base, _) = admin.rsplit_once('/').unwrap();
                     run("PostgreSQL (local)", &format!("{base}/{name}"), senders).await;

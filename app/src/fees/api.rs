@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::{
-    AccountView, FamilyFees, OfficeView, ReportKind, SettingsView, NewCollection, PaymentRequest,
-    ReceiptView,
+    AccountView, FamilyFees, NewCollection, OfficeView, PaymentRequest, ReceiptView, ReportKind,
+    SettingsView,
 };
 use crate::identity::client::CsrfClient;
 use crate::platform::error::AppError;
@@ -188,15 +188,12 @@ pub async fn build_report(
         .await?;
     let table = match report {
         ReportKind::ByClass => {
-            let mut table = Table::new(
-                "thu-theo-lop",
-                "Phải thu, đã thu, còn nợ theo lớp",
-                &school,
-            )
-            .column("class", "Lớp", ColumnKind::Text)
-            .column("due", "Phải thu", ColumnKind::Money)
-            .column("paid", "Đã thu", ColumnKind::Money)
-            .column("outstanding", "Còn nợ", ColumnKind::Money);
+            let mut table =
+                Table::new("thu-theo-lop", "Phải thu, đã thu, còn nợ theo lớp", &school)
+                    .column("class", "Lớp", ColumnKind::Text)
+                    .column("due", "Phải thu", ColumnKind::Money)
+                    .column("paid", "Đã thu", ColumnKind::Money)
+                    .column("outstanding", "Còn nợ", ColumnKind::Money);
             for (class, due, outstanding) in
                 super::store::totals_by_class(&mut conn, school_id).await?
             {
@@ -233,15 +230,11 @@ pub async fn build_report(
             table.with_totals("Cộng")
         }
         ReportKind::Unmatched => {
-            let mut table = Table::new(
-                "chuyen-khoan-chua-khop",
-                "Chuyển khoản chưa khớp",
-                &school,
-            )
-            .column("received", "Thời điểm", ColumnKind::Text)
-            .column("bank", "Ngân hàng", ColumnKind::Text)
-            .column("description", "Nội dung", ColumnKind::Text)
-            .column("amount", "Số tiền", ColumnKind::Money);
+            let mut table = Table::new("chuyen-khoan-chua-khop", "Chuyển khoản chưa khớp", &school)
+                .column("received", "Thời điểm", ColumnKind::Text)
+                .column("bank", "Ngân hàng", ColumnKind::Text)
+                .column("description", "Nội dung", ColumnKind::Text)
+                .column("amount", "Số tiền", ColumnKind::Money);
             for t in super::store::unmatched(&mut conn, school_id).await? {
                 table.rows.push(vec![
                     Cell::Text(t.occurred_at),
@@ -310,10 +303,7 @@ pub async fn record_cash(
 
 /// Assigns a transfer from the clerk's queue to the notices of a reference code; returns the receipt.
 #[server(prefix = "/api", endpoint = "assign_transfer", client = CsrfClient)]
-pub async fn assign_transfer(
-    transaction_id: i64,
-    reference_code: String,
-) -> Result<i64, AppError> {
+pub async fn assign_transfer(transaction_id: i64, reference_code: String) -> Result<i64, AppError> {
     use crate::identity::authz::{Action, authorize};
     let school_id = school_of(super::store::FeeTable::BankTransaction, transaction_id).await?;
     let grant = authorize(Action::ManageFees { school_id }).await?;
@@ -362,8 +352,7 @@ pub async fn add_fee_collection(
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::SetFees { school_id }).await?;
     let mut conn = grant.conn().await?;
-    super::store::add_collection(&mut conn, &grant.actor, school_id, &collection, grant.now())
-        .await
+    super::store::add_collection(&mut conn, &grant.actor, school_id, &collection, grant.now()).await
 }
 
 /// A reduction (1–99 %) or exemption (100 %) with its reason, approved by the school admin.

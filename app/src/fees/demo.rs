@@ -51,10 +51,38 @@ pub async fn seed(
             .fetch_one(&mut *conn)
             .await?;
     let collections = [
-        ("Bảo hiểm y tế học sinh", 884_520, Scope::School, false, 1, "2026-10-15"),
-        ("Tiền ăn bán trú", 650_000, Scope::Grade(6), true, 2, "2026-09-20"),
-        ("Câu lạc bộ Tin học", 300_000, Scope::Class(class_6a1), false, 1, "2026-10-01"),
-        ("Đồng phục", 450_000, Scope::Grade(8), false, 1, "2026-09-30"),
+        (
+            "Bảo hiểm y tế học sinh",
+            884_520,
+            Scope::School,
+            false,
+            1,
+            "2026-10-15",
+        ),
+        (
+            "Tiền ăn bán trú",
+            650_000,
+            Scope::Grade(6),
+            true,
+            2,
+            "2026-09-20",
+        ),
+        (
+            "Câu lạc bộ Tin học",
+            300_000,
+            Scope::Class(class_6a1),
+            false,
+            1,
+            "2026-10-01",
+        ),
+        (
+            "Đồng phục",
+            450_000,
+            Scope::Grade(8),
+            false,
+            1,
+            "2026-09-30",
+        ),
     ];
     let mut ids = Vec::new();
     for (name, amount, scope, monthly, months, due) in collections {
@@ -115,10 +143,11 @@ pub async fn seed(
         given: club_notice.try_get("given_name")?,
     }
     .full();
-    let ref_id: i64 = sqlx::query_scalar("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = $1")
-        .bind(notice)
-        .fetch_one(&mut *conn)
-        .await?;
+    let ref_id: i64 =
+        sqlx::query_scalar("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = $1")
+            .bind(notice)
+            .fetch_one(&mut *conn)
+            .await?;
     let code = super::rules::reference_code(ref_id).unwrap_or_default();
     store::record_cash_in(conn, &actor, school_id, &code, 300_000, &payer, now).await?;
     Ok(())

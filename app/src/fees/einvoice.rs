@@ -33,7 +33,8 @@ fn local_iso_date(unix: i64) -> String {
 }
 
 pub fn receipt_xml(receipt: &ReceiptView) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<HDon><DLHDon Id=\"data\">");
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<HDon><DLHDon Id=\"data\">");
     xml.push_str("<TTChung>");
     xml.push_str(&element("PBan", "2.0.1"));
     xml.push_str(&element("THDon", &receipt.type_name));

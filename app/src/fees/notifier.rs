@@ -450,14 +450,7 @@ mod tests {
     fn a_signed_sepay_delivery_is_authentic_and_read() {
         let body = sepay_body(92704, 1_250_000, "TS00001ZK HOC PHI", true);
         let h = headers(sepay_headers(SECRET, &body, NOW - 10));
-        let checked = check(
-            NotifierKind::Sepay,
-            AuthMode::Hmac,
-            SECRET,
-            &h,
-            &body,
-            NOW,
-        );
+        let checked = check(NotifierKind::Sepay, AuthMode::Hmac, SECRET, &h, &body, NOW);
         assert_eq!(checked.verdict, Verdict::Authentic);
         let t = checked.transaction.unwrap();
         assert_eq!(t.external_id, "92704");
@@ -496,7 +489,15 @@ mod tests {
         );
         let none = headers(vec![]);
         assert_eq!(
-            check(NotifierKind::Sepay, AuthMode::Hmac, SECRET, &none, &body, NOW).verdict,
+            check(
+                NotifierKind::Sepay,
+                AuthMode::Hmac,
+                SECRET,
+                &none,
+                &body,
+                NOW
+            )
+            .verdict,
             Verdict::BadSignature
         );
     }
@@ -504,14 +505,33 @@ mod tests {
     #[test]
     fn sepay_api_key() {
         let body = sepay_body(3, 100_000, "x", true);
-        let good = headers(vec![("Authorization".into(), "Apikey sepay-webhook-secret".into())]);
+        let good = headers(vec![(
+            "Authorization".into(),
+            "Apikey sepay-webhook-secret".into(),
+        )]);
         let bad = headers(vec![("Authorization".into(), "Apikey nope".into())]);
         assert_eq!(
-            check(NotifierKind::Sepay, AuthMode::ApiKey, SECRET, &good, &body, NOW).verdict,
+            check(
+                NotifierKind::Sepay,
+                AuthMode::ApiKey,
+                SECRET,
+                &good,
+                &body,
+                NOW
+            )
+            .verdict,
             Verdict::Authentic
         );
         assert_eq!(
-            check(NotifierKind::Sepay, AuthMode::ApiKey, SECRET, &bad, &body, NOW).verdict,
+            check(
+                NotifierKind::Sepay,
+                AuthMode::ApiKey,
+                SECRET,
+                &bad,
+                &body,
+                NOW
+            )
+            .verdict,
             Verdict::BadSignature
         );
     }
@@ -522,7 +542,10 @@ mod tests {
             "amount": 300000, "runningBalance": 5000000, "transactionDateTime": "2026-09-20 10:15:00",
             "accountNumber": "1023456789", "bankName": "Vietcombank", "bankAbbreviation": "VCB",
             "virtualAccountNumber": "", "counterAccountName": "NGUYEN THI LAN", "counterAccountNumber": "0011"}});
-        assert!(sorted_json(&body).starts_with(r#"{"data":{"accountNumber":"1023456789","amount":300000"#));
+        assert!(
+            sorted_json(&body)
+                .starts_with(r#"{"data":{"accountNumber":"1023456789","amount":300000"#)
+        );
         let raw = body.to_string().into_bytes();
         let (name, value) = casso_header(SECRET, &body, NOW * 1000);
         let h = headers(vec![(name.clone(), value)]);

@@ -66,22 +66,26 @@ async fn webhook(
                 super::notifier::Verdict::Replayed => StatusCode::CONFLICT,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            answer(
-                status,
-                json!({"success": false, "error": verdict.code()}),
-            )
+            answer(status, json!({"success": false, "error": verdict.code()}))
         }
         Ok(Some(outcome)) => {
             tracing::info!(notifier = notifier_id, outcome = ?outcome, "fee notification");
             answer(StatusCode::OK, json!({"success": true}))
         }
         Err(error) => {
-            tracing::warn!(notifier = notifier_id, code = error.code.as_str(), "fee notification not counted");
+            tracing::warn!(
+                notifier = notifier_id,
+                code = error.code.as_str(),
+                "fee notification not counted"
+            );
             let status = match error.code {
                 ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            answer(status, json!({"success": false, "error": error.code.as_str()}))
+            answer(
+                status,
+                json!({"success": false, "error": error.code.as_str()}),
+            )
         }
     }
 }
@@ -174,7 +178,11 @@ async fn report_file(
             };
             match crate::reports::chart::bar_chart_svg(&table, label, value) {
                 Some(svg) => {
-                    let mut response = file("image/svg+xml", &format!("{}.svg", table.name), svg.into_bytes());
+                    let mut response = file(
+                        "image/svg+xml",
+                        &format!("{}.svg", table.name),
+                        svg.into_bytes(),
+                    );
                     response.headers_mut().remove(header::CONTENT_DISPOSITION);
                     response
                 }

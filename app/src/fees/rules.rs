@@ -257,7 +257,11 @@ const DIGITS: [&str; 10] = [
 
 /// Three digits in words; `full` when a higher group came before (so 5 → "không trăm linh năm").
 fn hundreds(n: u64, full: bool) -> String {
-    let (h, t, u) = ((n / 100) as usize, ((n / 10) % 10) as usize, (n % 10) as usize);
+    let (h, t, u) = (
+        (n / 100) as usize,
+        ((n / 10) % 10) as usize,
+        (n % 10) as usize,
+    );
     let mut words: Vec<&str> = Vec::new();
     if h > 0 || full {
         words.extend([DIGITS[h], "trăm"]);

@@ -8,7 +8,7 @@ use super::api::{
     assign_transfer, cancel_receipt, fee_desk, fee_notice_status, fee_payment, fee_receipt,
     fee_report, my_fees, new_fee_notices, record_cash,
 };
-use super::{ReportKind, NoticeStatus, NoticeView};
+use super::{NoticeStatus, NoticeView, ReportKind};
 use crate::i18n::use_i18n;
 use crate::platform::format::{format_date, format_dong, parse_iso_date};
 use crate::reports::ReportTable;
@@ -249,7 +249,9 @@ pub fn FamilyFeesPage() -> impl IntoView {
 }
 
 fn parse_ids(text: &str) -> Vec<i64> {
-    text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+    text.split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
 }
 
 #[component]
@@ -258,14 +260,16 @@ pub fn PayPage() -> impl IntoView {
     let query = use_query_map();
     let ids = move || parse_ids(&query.read().get("n").unwrap_or_default());
     let account = move || query.read().get("a").and_then(|a| a.parse::<i64>().ok());
-    let request = Resource::new(move || (ids(), account()), |(ids, account)| fee_payment(ids, account));
+    let request = Resource::new(
+        move || (ids(), account()),
+        |(ids, account)| fee_payment(ids, account),
+    );
     let states = Resource::new(ids, fee_notice_status);
     // Asks again every few seconds until the bank's notification has landed (browser only).
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || states.refetch(),
-            std::time::Duration::from_secs(2),
-        ) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || states.refetch(), std::time::Duration::from_secs(2))
+        {
             on_cleanup(move || handle.clear());
         }
     });
@@ -273,7 +277,8 @@ pub fn PayPage() -> impl IntoView {
         states.get().and_then(Result::ok).and_then(|list| {
             let all_paid = !list.is_empty() && list.iter().all(|s| s.status == NoticeStatus::Paid);
             all_paid.then(|| {
-                let mut receipts: Vec<i64> = list.iter().filter_map(|s| s.last_receipt_id).collect();
+                let mut receipts: Vec<i64> =
+                    list.iter().filter_map(|s| s.last_receipt_id).collect();
                 receipts.dedup();
                 receipts
             })
@@ -432,7 +437,10 @@ pub fn FeeOfficePage() -> impl IntoView {
     });
     let cancel = Action::new(|(id, reason): &(i64, String)| cancel_receipt(*id, reason.clone()));
     Effect::new(move |_| {
-        if assign.value().get().is_some() || cash.value().get().is_some() || cancel.value().get().is_some() {
+        if assign.value().get().is_some()
+            || cash.value().get().is_some()
+            || cancel.value().get().is_some()
+        {
             desk.refetch();
         }
     });
@@ -440,10 +448,14 @@ pub fn FeeOfficePage() -> impl IntoView {
     let cash_amount = RwSignal::new(String::new());
     let cash_payer = RwSignal::new(String::new());
     let last_error = move || {
-        [assign.value().get().and_then(|r| r.err()), cash.value().get().and_then(|r| r.err()), cancel.value().get().and_then(|r| r.err())]
-            .into_iter()
-            .flatten()
-            .next()
+        [
+            assign.value().get().and_then(|r| r.err()),
+            cash.value().get().and_then(|r| r.err()),
+            cancel.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
     };
     view! {
         <section class="card" data-page="fee-office">

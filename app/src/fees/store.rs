@@ -11,8 +11,8 @@ use sqlx::{AnyConnection, Row};
 use super::notifier::{self, AuthMode, Checked, IncomingTransaction, NotifierKind, Verdict};
 use super::rules::{self, MatchOutcome, OpenNotice};
 use super::{
-    AccountView, NewCollection, Scope, ChildFees, FamilyFees, NoticeView, PaymentView, ReceiptLine, ReceiptView,
-    UnmatchedTransfer,
+    AccountView, ChildFees, FamilyFees, NewCollection, NoticeView, PaymentView, ReceiptLine,
+    ReceiptView, Scope, UnmatchedTransfer,
 };
 use crate::people::FullName;
 use crate::platform::audit::{self, Actor, AuditAction, AuditEvent};
@@ -171,7 +171,10 @@ pub async fn notifier(
     let auth: String = row.try_get("auth")?;
     let sealed: Vec<u8> = row.try_get("secret_enc")?;
     let secret = crypto.open(&sealed, SECRET_PURPOSE).map_err(|_| {
-        tracing::error!(notifier = id, "a notifier secret cannot be opened with this key");
+        tracing::error!(
+            notifier = id,
+            "a notifier secret cannot be opened with this key"
+        );
         AppError::new(ErrorCode::Internal)
     })?;
     Ok(Some(Notifier {
@@ -421,19 +424,22 @@ pub async fn new_reference(
     notices: &[i64],
     now: i64,
 ) -> Result<String, AppError> {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO fee_refs (school_id, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(school_id)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO fee_refs (school_id, created_at) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(school_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
     for (position, notice) in notices.iter().enumerate() {
-        sqlx::query("INSERT INTO fee_ref_notices (ref_id, notice_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(notice)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO fee_ref_notices (ref_id, notice_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(notice)
+        .bind(position as i64)
+        .execute(&mut *conn)
+        .await?;
     }
     rules::reference_code(id).ok_or_else(|| AppError::new(ErrorCode::Internal))
 }
@@ -677,11 +683,17 @@ async fn pay(
         .ok_or_else(|| AppError::new(ErrorCode::Internal))?;
     let (method, bank_transaction_id, payer) = match source {
         Source::Bank { transaction_id } => {
-            let row = sqlx::query("SELECT family_name, middle_name, given_name FROM students WHERE id = $1")
-                .bind(first_student)
-                .fetch_one(&mut *conn)
-                .await?;
-            ("bank", Some(*transaction_id), format!("Phụ huynh học sinh {}", full_name(&row)?))
+            let row = sqlx::query(
+                "SELECT family_name, middle_name, given_name FROM students WHERE id = $1",
+            )
+            .bind(first_student)
+            .fetch_one(&mut *conn)
+            .await?;
+            (
+                "bank",
+                Some(*transaction_id),
+                format!("Phụ huynh học sinh {}", full_name(&row)?),
+            )
         }
         Source::Cash { payer_name } => ("cash", None, payer_name.trim().to_string()),
     };
@@ -951,8 +963,16 @@ pub async fn record_cash(
         return Err(AppError::for_field(ErrorCode::InvalidInput, "payer_name"));
     }
     let mut tx = db.pool().begin().await?;
-    let receipt =
-        record_cash_in(&mut tx, actor, school_id, reference_code, amount, payer_name, now).await?;
+    let receipt = record_cash_in(
+        &mut tx,
+        actor,
+        school_id,
+        reference_code,
+        amount,
+        payer_name,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(receipt)
 }
@@ -971,7 +991,10 @@ pub async fn record_cash_in(
         .into_iter()
         .find(|f| f.checked)
     else {
-        return Err(AppError::for_field(ErrorCode::InvalidInput, "reference_code"));
+        return Err(AppError::for_field(
+            ErrorCode::InvalidInput,
+            "reference_code",
+        ));
     };
     lock_receipts(&mut *conn, school_id, receipt_year(now)).await?;
     let notice_ids = reference_notices(&mut *conn, school_id, reference.ref_id).await?;
@@ -1032,7 +1055,10 @@ pub async fn assign_transfer(
     }
     let found = rules::find_references(reference_code);
     let Some(reference) = found.iter().find(|f| f.checked) else {
-        return Err(AppError::for_field(ErrorCode::InvalidInput, "reference_code"));
+        return Err(AppError::for_field(
+            ErrorCode::InvalidInput,
+            "reference_code",
+        ));
     };
     let notice_ids = reference_notices(&mut tx, school_id, reference.ref_id).await?;
     let notices = open_notices(&mut tx, school_id, &notice_ids).await?;
@@ -1186,8 +1212,7 @@ pub async fn family_fees(
     let mut out = Vec::new();
     for child in children {
         let student_id: i64 = child.try_get("id")?;
-        let (notices, credit, payments) =
-            child_fees(conn, school_id, student_id, seen_at).await?;
+        let (notices, credit, payments) = child_fees(conn, school_id, student_id, seen_at).await?;
         out.push(ChildFees {
             student_id,
             name: full_name(&child)?,

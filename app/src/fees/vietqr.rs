@@ -202,7 +202,10 @@ mod tests {
             f(&mut r);
             payload(&r)
         };
-        assert_eq!(with(&|r| r.bank_bin = "97043".into()), Err(VietQrError::BadBin));
+        assert_eq!(
+            with(&|r| r.bank_bin = "97043".into()),
+            Err(VietQrError::BadBin)
+        );
         assert_eq!(
             with(&|r| r.account_number = "12345678901234567890".into()),
             Err(VietQrError::BadAccount)

@@ -364,12 +364,21 @@ async fn decide(
             matches!(p, ActivePersona::Staff { school_id, roles, .. }
                 if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
         }
-        (Action::PayNotices { notice_ids }, Some(p)) => may_pay_notices(conn, p, notice_ids).await?,
-        (Action::ReadReceipt { receipt_id }, Some(p)) => may_read_receipt(conn, p, *receipt_id).await?,
-        (Action::ManageFees { school_id }, Some(p)) => is_fee_office(p, *school_id),
-        (Action::SetFees { school_id }, Some(ActivePersona::Staff { school_id: own, roles, .. })) => {
-            own == school_id && roles.contains(&StaffRole::SchoolAdmin)
+        (Action::PayNotices { notice_ids }, Some(p)) => {
+            may_pay_notices(conn, p, notice_ids).await?
         }
+        (Action::ReadReceipt { receipt_id }, Some(p)) => {
+            may_read_receipt(conn, p, *receipt_id).await?
+        }
+        (Action::ManageFees { school_id }, Some(p)) => is_fee_office(p, *school_id),
+        (
+            Action::SetFees { school_id },
+            Some(ActivePersona::Staff {
+                school_id: own,
+                roles,
+                ..
+            }),
+        ) => own == school_id && roles.contains(&StaffRole::SchoolAdmin),
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }

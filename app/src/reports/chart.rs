@@ -21,9 +21,7 @@ pub fn bar_chart_svg(table: &Table, label_key: &str, value_key: &str) -> Option<
         .map(|row| {
             let cell = row.get(value).cloned().unwrap_or(Cell::Empty);
             (
-                row.get(label)
-                    .map(|c| c.display(kind))
-                    .unwrap_or_default(),
+                row.get(label).map(|c| c.display(kind)).unwrap_or_default(),
                 cell.number().unwrap_or(0),
                 cell.display(kind),
             )

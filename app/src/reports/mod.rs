@@ -187,6 +187,9 @@ mod tests {
             table.totals,
             Some(vec![Cell::Text("Cộng".into()), Cell::Number(350)])
         );
-        assert_eq!(Cell::Number(1_250_000).display(ColumnKind::Money), "1.250.000 ₫");
+        assert_eq!(
+            Cell::Number(1_250_000).display(ColumnKind::Money),
+            "1.250.000 ₫"
+        );
     }
 }

@@ -19,7 +19,14 @@ pub fn to_xlsx(table: &Table) -> Result<Vec<u8>, XlsxError> {
     for (c, column) in table.columns.iter().enumerate() {
         let col = c as u16;
         sheet.write_string_with_format(header_row, col, &column.label, &bold)?;
-        sheet.set_column_width(col, if column.kind == ColumnKind::Text { 28 } else { 16 })?;
+        sheet.set_column_width(
+            col,
+            if column.kind == ColumnKind::Text {
+                28
+            } else {
+                16
+            },
+        )?;
     }
     let mut row = header_row + 1;
     let rows = table.rows.iter().map(|r| (r, false));
