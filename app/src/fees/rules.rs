@@ -95,7 +95,7 @@ pub fn find_references(description: &str) -> Vec<FoundReference> {
         }
         let body_start = i + 2;
         let body_end = body_start + BODY_LEN;
-        if body_end + 1 <= text.len() {
+        if body_end < text.len() {
             if let Some((id, values)) = decode_body(&text[body_start..body_end])
                 && digit_value(text[body_end]) == Some(check_digit(&values))
             {

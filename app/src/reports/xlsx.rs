@@ -28,10 +28,9 @@ pub fn to_xlsx(table: &Table) -> Result<Vec<u8>, XlsxError> {
             },
         )?;
     }
-    let mut row = header_row + 1;
     let rows = table.rows.iter().map(|r| (r, false));
     let totals = table.totals.iter().map(|r| (r, true));
-    for (cells, is_total) in rows.chain(totals) {
+    for (row, (cells, is_total)) in (header_row + 1..).zip(rows.chain(totals)) {
         for (c, (cell, column)) in cells.iter().zip(&table.columns).enumerate() {
             let col = c as u16;
             match (cell, column.kind) {
@@ -51,7 +50,6 @@ pub fn to_xlsx(table: &Table) -> Result<Vec<u8>, XlsxError> {
                 (Cell::Empty, _) => {}
             }
         }
-        row += 1;
     }
     workbook.save_to_buffer()
 }
