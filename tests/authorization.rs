@@ -11,6 +11,9 @@ use sqlx::Row;
 
 use crate::support::{TestApp, spawn_app};
 
+/// The argument name that marks a JSON body.
+const JSON: &str = "(json)";
+
 /// One line of the matrix: endpoint, arguments, who is allowed.
 type MatrixRow<'a> = (&'a str, Vec<(&'a str, String)>, Vec<&'a str>);
 
@@ -107,10 +110,15 @@ async fn call(
     form: &[(&str, String)],
 ) -> (u16, Value) {
     let client = reqwest::Client::new();
-    let mut request = client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .form(form)
-        .header(app::identity::CSRF_HEADER, &caller.csrf);
+    let request = client.post(app.url(&format!("/api/{endpoint}")));
+    // Server functions that take JSON get their body as one `(JSON, body)` argument.
+    let request = match form {
+        [(JSON, body)] => request
+            .header("content-type", "application/json")
+            .body(body.clone()),
+        _ => request.form(form),
+    };
+    let mut request = request.header(app::identity::CSRF_HEADER, &caller.csrf);
     let cookie = caller
         .cookie
         .clone()
@@ -127,7 +135,6 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let app = spawn_app(Backend::Sqlite).await;
     let school_1 = "(SELECT id FROM schools WHERE moet_code = '79000701')";
     let school_2 = "(SELECT id FROM schools WHERE moet_code = '79000702')";
-    let school_1_id = id(&app, "SELECT id FROM schools WHERE moet_code = '79000701'").await;
     let class_a = id(
         &app,
         &format!("SELECT id FROM classes WHERE name = '6A1' AND school_id = {school_1}"),
@@ -149,6 +156,65 @@ async fn every_server_function_admits_exactly_the_right_people() {
         format!(
             "SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = '{role}' AND s.school_id = {school} ORDER BY s.id LIMIT 1"
         )
+    };
+
+    // Fees: a notice and a receipt of the demo mother's children, another family's notice.
+    let school_1_id = id(&app, &format!("SELECT {school_1}")).await;
+    let lans_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let other_notice = id(&app, &format!("SELECT MIN(id) FROM fee_notices WHERE student_id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let lans_receipt = id(&app, &format!("SELECT MIN(receipt_id) FROM fee_receipt_lines WHERE student_id IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan})")).await;
+    let lans_code = app::fees::rules::reference_code(
+        id(
+            &app,
+            &format!("SELECT MIN(ref_id) FROM fee_ref_notices WHERE notice_id = {lans_notice}"),
+        )
+        .await,
+    )
+    .unwrap_or_default();
+    let uniforms = id(
+        &app,
+        "SELECT id FROM fee_collections WHERE name = 'Đồng phục'",
+    )
+    .await;
+    let year_1 = id(
+        &app,
+        &format!("SELECT id FROM school_years WHERE school_id = {school_1}"),
+    )
+    .await;
+
+    // Attendance: a leave day ahead, a pending request of the demo mother's, 6A1's homeroom.
+    let leave_day = {
+        let day = (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date()
+            + time::Duration::days(2);
+        format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day())
+    };
+    let pending_leave = {
+        let mut conn = app.conn().await;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO leave_requests (school_id, student_id, guardian_id, from_day, to_day, reason, created_at)
+             VALUES ($1, $2, $3, $4, $4, 'Ốm', 0) RETURNING id",
+        )
+        .bind(school_1_id)
+        .bind(lans_child)
+        .bind(lan)
+        .bind(&leave_day)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+    let teacher_1_runs_a = id(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM teaching_assignments WHERE class_id = {class_a} AND kind = 'homeroom' AND staff_id = ({})",
+            staff_with("teacher", school_1)
+        ),
+    )
+    .await
+        > 0;
+    let homeroom_of_a = if teacher_1_runs_a {
+        vec!["admin_1", "teacher_1"]
+    } else {
+        vec!["admin_1"]
     };
 
     let anonymous = Caller {
@@ -347,6 +413,228 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ),
         ("verification_progress", vec![], vec!["district"]),
         ("my_link_history", vec![], vec!["guardian"]),
+        // Fees.
+        ("my_fees", vec![], vec!["guardian"]),
+        ("new_fee_notices", vec![], vec!["guardian"]),
+        (
+            "fee_payment",
+            vec![("notice_ids[0]", lans_notice.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "fee_payment",
+            vec![("notice_ids[0]", other_notice.to_string())],
+            vec![],
+        ),
+        (
+            "fee_notice_status",
+            vec![("notice_ids[0]", lans_notice.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "fee_receipt",
+            vec![("receipt_id", lans_receipt.to_string())],
+            vec!["district", "admin_1", "clerk_1", "guardian"],
+        ),
+        ("fee_desk", vec![], vec!["admin_1", "clerk_1"]),
+        (
+            "fee_report",
+            vec![("report", "Daily".into())],
+            vec!["admin_1", "clerk_1"],
+        ),
+        (
+            "record_cash",
+            vec![
+                ("reference_code", lans_code.clone()),
+                ("amount", "1000".into()),
+                ("payer_name", "Nguyễn Thị Lan".into()),
+            ],
+            vec!["admin_1", "clerk_1"],
+        ),
+        (
+            "assign_transfer",
+            vec![
+                ("transaction_id", "999999".into()),
+                ("reference_code", lans_code.clone()),
+            ],
+            vec![],
+        ),
+        (
+            "cancel_receipt",
+            vec![("receipt_id", "999999".into()), ("reason", "x".into())],
+            vec![],
+        ),
+        (
+            "fee_settings",
+            vec![("school_id", school_1_id.to_string())],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_collection",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection[school_year_id]", year_1.to_string()),
+                ("collection[name]", "Quỹ lớp".into()),
+                ("collection[amount]", "100000".into()),
+                ("collection[scope]", "School".into()),
+                ("collection[monthly]", "false".into()),
+                ("collection[months]", "1".into()),
+                ("collection[first_due_on]", "2026-11-01".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "grant_fee_reduction",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection_id", uniforms.to_string()),
+                ("student_id", other_child.to_string()),
+                ("percent", "50".into()),
+                ("reason", "Con thương binh".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "issue_fee_notices",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("collection_id", uniforms.to_string()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_account",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("account[id]", "0".into()),
+                ("account[bank_bin]", "970422".into()),
+                ("account[bank_name]", "MB".into()),
+                ("account[account_number]", "0123456789".into()),
+                ("account[account_name]", "TRUONG THCS PHUOC KIEN".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "add_fee_notifier",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("kind", "casso".into()),
+                ("auth", "hmac".into()),
+                ("secret", "a-long-enough-casso-key".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        // Attendance: the class's teachers and the school's admins take the roll call; leave is
+        // asked by the child's guardian and answered by the homeroom teacher or an admin.
+        (
+            "roll_call",
+            vec![("class_id", class_a.to_string()), ("day", String::new())],
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "save_roll_call",
+            vec![(
+                JSON,
+                format!(r#"{{"class_id":{class_a},"day":"","marks":[]}}"#),
+            )],
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "save_roll_call",
+            vec![(
+                JSON,
+                format!(r#"{{"class_id":{class_b},"day":"","marks":[]}}"#),
+            )],
+            vec!["teacher_2"],
+        ),
+        (
+            "class_absences",
+            vec![("class_id", class_a.to_string())],
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "child_absences",
+            vec![("student_id", lans_child.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "request_leave",
+            vec![
+                ("student_id", lans_child.to_string()),
+                ("from_day", leave_day.clone()),
+                ("to_day", leave_day.clone()),
+                ("reason", "Khám bệnh".into()),
+            ],
+            vec!["guardian"],
+        ),
+        (
+            "request_leave",
+            vec![
+                ("student_id", other_child.to_string()),
+                ("from_day", leave_day.clone()),
+                ("to_day", leave_day.clone()),
+                ("reason", "Khám bệnh".into()),
+            ],
+            vec![],
+        ),
+        (
+            "child_leave_requests",
+            vec![("student_id", lans_child.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "class_leave_requests",
+            vec![("class_id", class_a.to_string())],
+            homeroom_of_a.clone(),
+        ),
+        // Answered once: the first one allowed answers; after that it is a conflict for all.
+        (
+            "answer_leave",
+            vec![
+                ("leave_id", pending_leave.to_string()),
+                ("approve", "true".into()),
+                ("answer", String::new()),
+            ],
+            vec!["admin_1"],
+        ),
+        // The inbox is one's own, as a person of a school.
+        (
+            "my_inbox",
+            vec![],
+            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"],
+        ),
+        (
+            "unread_count",
+            vec![],
+            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"],
+        ),
+        ("mark_message_read", vec![("id", "999999".into())], vec![]),
+        ("push_public_key", vec![], logged_in.to_vec()),
+        // A device's endpoint belongs to the first account that subscribes it.
+        (
+            "subscribe_push",
+            vec![
+                ("endpoint", "https://push.example.net/matrix".into()),
+                ("p256dh", "B".repeat(87)),
+                ("auth", "A".repeat(22)),
+            ],
+            vec!["district"],
+        ),
+        (
+            "unsubscribe_push",
+            vec![("endpoint", "https://push.example.net/other".into())],
+            logged_in.to_vec(),
+        ),
+        ("my_notification_preferences", vec![], vec!["guardian"]),
+        (
+            "set_notification_preference",
+            vec![
+                ("student_id", lans_child.to_string()),
+                ("kind", "Absence".into()),
+                ("enabled", "false".into()),
+            ],
+            vec!["guardian"],
+        ),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),
     ];

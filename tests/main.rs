@@ -6,10 +6,12 @@
 
 mod support;
 
+mod attendance;
 mod authorization;
 mod backup;
 mod data_layer;
 mod desk_e2e;
+mod fees;
 mod identity;
 mod login;
 mod pwa;

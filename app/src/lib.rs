@@ -3,6 +3,7 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+pub mod fees;
 pub mod grades;
 pub mod attendance;
 pub mod home;
@@ -12,6 +13,7 @@ pub mod notifications;
 pub mod people;
 pub mod platform;
 pub mod pwa;
+pub mod reports;
 pub mod timetable;
 pub mod ui;
 pub mod verification;
@@ -99,6 +101,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/desk/bridges") view=verification::screens::BridgesPage />
                     <Route path=path!("/desk/progress") view=verification::screens::ProgressPage />
                     <Route path=path!("/claim/:token") view=verification::screens::ClaimPage />
+                    <Route path=path!("/fees") view=crate::fees::screens::FamilyFeesPage />
+                    <Route path=path!("/fees/pay") view=crate::fees::screens::PayPage />
+                    <Route path=path!("/fees/receipt/:id") view=crate::fees::screens::ReceiptPage />
+                    <Route path=path!("/fees/office/:school") view=crate::fees::screens::FeeOfficePage />
                 </Routes>
             </main>
         </Router>

@@ -107,6 +107,9 @@ pub fn router(state: ServerState) -> Router {
     let mut identity = app::identity::routes::router()
         .merge(app::verification::pairing::router())
         .with_state(state.app.clone());
+    // Bank notifiers' webhooks (own authentication, no cookies: outside the CSRF check) and the
+    // fee files (receipt XML, report Excel and charts).
+    let fees = app::fees::routes::router().with_state(state.app.clone());
     if let Some(idp) = state.demo_idp.clone() {
         identity = identity.merge(idp.router());
     }
@@ -119,6 +122,7 @@ pub fn router(state: ServerState) -> Router {
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
         .merge(identity)
+        .merge(fees)
         .layer(axum::middleware::from_fn(
             crate::errors::status_from_error_code,
         ))

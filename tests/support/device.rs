@@ -61,6 +61,43 @@ impl Device {
         done.headers()[LOCATION].to_str().unwrap().to_string()
     }
 
+    /// Logs in as demo person `index` and acts as their persona of `kind` (`Staff`, `Guardian`…),
+    /// choosing it when they have several.
+    pub async fn demo_login_as(&self, app: &TestApp, index: usize, kind: &str) {
+        if !self
+            .demo_login(app, index)
+            .await
+            .starts_with("/choose-role")
+        {
+            return;
+        }
+        let (_, me) = self.call(app, "me", &[]).await;
+        let persona = me["personas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["persona"]["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} persona: {me}"))["persona"]
+            .clone();
+        let school = persona["school_id"]
+            .as_i64()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let record = persona["record_id"].to_string();
+        let (status, body) = self
+            .call(
+                app,
+                "choose_persona",
+                &[
+                    ("persona[kind]", kind),
+                    ("persona[school_id]", &school),
+                    ("persona[record_id]", &record),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     async fn csrf(&self, app: &TestApp) -> String {
         if self.cookie(app, app::identity::CSRF_COOKIE).is_none() {
             self.client.get(app.url("/")).send().await.unwrap();

@@ -24,11 +24,16 @@ fn day_or_today(day: &str, clock: &crate::platform::clock::Clock) -> Result<time
 
 /// The current school year of a school, as a day range.
 #[cfg(feature = "ssr")]
-async fn school_year(conn: &mut sqlx::AnyConnection, school_id: i64) -> Result<super::rules::DayRange, AppError> {
-    let (from, to): (String, String) = sqlx::query_as("SELECT starts_on, ends_on FROM school_years WHERE school_id = $1 AND is_current = 1")
-        .bind(school_id)
-        .fetch_one(conn)
-        .await?;
+async fn school_year(
+    conn: &mut sqlx::AnyConnection,
+    school_id: i64,
+) -> Result<super::rules::DayRange, AppError> {
+    let (from, to): (String, String) = sqlx::query_as(
+        "SELECT starts_on, ends_on FROM school_years WHERE school_id = $1 AND is_current = 1",
+    )
+    .bind(school_id)
+    .fetch_one(conn)
+    .await?;
     let parse = crate::platform::format::parse_iso_date;
     match (parse(&from), parse(&to)) {
         (Some(from), Some(to)) => Ok(super::rules::DayRange { from, to }),
@@ -56,13 +61,26 @@ pub async fn roll_call(class_id: i64, day: String) -> Result<RollCallSheet, AppE
 
 /// Saves roll-call marks (sent again after being offline: each mark counts once).
 #[server(prefix = "/api", endpoint = "save_roll_call", client = CsrfClient, input = leptos::server_fn::codec::Json)]
-pub async fn save_roll_call(class_id: i64, day: String, marks: Vec<MarkInput>) -> Result<RollCallSaved, AppError> {
+pub async fn save_roll_call(
+    class_id: i64,
+    day: String,
+    marks: Vec<MarkInput>,
+) -> Result<RollCallSaved, AppError> {
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::TakeRollCall { class_id }).await?;
     let day = day_or_today(&day, &grant.state.clock)?;
     let staff = staff_id(&grant)?;
     let mut tx = grant.state.db.pool().begin().await?;
-    let saved = super::store::save_roll_call(&mut tx, &grant.actor, staff, class_id, day, &marks, grant.now()).await?;
+    let saved = super::store::save_roll_call(
+        &mut tx,
+        &grant.actor,
+        staff,
+        class_id,
+        day,
+        &marks,
+        grant.now(),
+    )
+    .await?;
     tx.commit().await?;
     grant.state.push_wake.notify_one();
     Ok(saved)
@@ -74,14 +92,25 @@ pub async fn class_absences(class_id: i64) -> Result<Vec<StudentAbsences>, AppEr
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::TakeRollCall { class_id }).await?;
     let mut conn = grant.conn().await?;
-    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM classes WHERE id = $1").bind(class_id).fetch_one(&mut *conn).await?;
+    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM classes WHERE id = $1")
+        .bind(class_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let year = school_year(&mut conn, school_id).await?;
     let settings = super::rules::AttendanceSettings::default();
-    let students = crate::people::store::class_list(&mut conn, &grant.actor, school_id, class_id, grant.now()).await?;
+    let students =
+        crate::people::store::class_list(&mut conn, &grant.actor, school_id, class_id, grant.now())
+            .await?;
     let mut list = Vec::new();
     for student in students {
-        let counts = super::store::absence_counts(&mut conn, school_id, student.student_id, year).await?;
-        list.push(StudentAbsences { student_id: student.student_id, name: student.name, flagged: super::rules::is_flagged(&counts, &settings), counts });
+        let counts =
+            super::store::absence_counts(&mut conn, school_id, student.student_id, year).await?;
+        list.push(StudentAbsences {
+            student_id: student.student_id,
+            name: student.name,
+            flagged: super::rules::is_flagged(&counts, &settings),
+            counts,
+        });
     }
     list.sort_by_key(|s| std::cmp::Reverse(s.flagged));
     Ok(list)
@@ -93,27 +122,65 @@ pub async fn child_absences(student_id: i64) -> Result<AbsenceCounts, AppError> 
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::ReadChild { student_id }).await?;
     let mut conn = grant.conn().await?;
-    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM students WHERE id = $1").bind(student_id).fetch_one(&mut *conn).await?;
+    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM students WHERE id = $1")
+        .bind(student_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let year = school_year(&mut conn, school_id).await?;
     Ok(super::store::absence_counts(&mut conn, school_id, student_id, year).await?)
 }
 
 /// A guardian asks leave for their child (`from_day`, `to_day` ISO dates).
 #[server(prefix = "/api", endpoint = "request_leave", client = CsrfClient)]
-pub async fn request_leave(student_id: i64, from_day: String, to_day: String, reason: String) -> Result<i64, AppError> {
+pub async fn request_leave(
+    student_id: i64,
+    from_day: String,
+    to_day: String,
+    reason: String,
+) -> Result<i64, AppError> {
     use crate::identity::authz::{Action, ActivePersona, authorize};
     use crate::platform::error::ErrorCode;
     let grant = authorize(Action::RequestLeave { student_id }).await?;
-    let Some(ActivePersona::Guardian { school_id, guardian_id }) = grant.persona.clone() else {
+    let Some(ActivePersona::Guardian {
+        school_id,
+        guardian_id,
+    }) = grant.persona.clone()
+    else {
         return Err(ErrorCode::Forbidden.into());
     };
-    let parse = |d: &str| crate::platform::format::parse_iso_date(d).ok_or_else(|| AppError::for_field(ErrorCode::InvalidDate, "from_day"));
-    let range = super::rules::DayRange { from: parse(&from_day)?, to: parse(&to_day)? };
+    let parse = |d: &str| {
+        crate::platform::format::parse_iso_date(d)
+            .ok_or_else(|| AppError::for_field(ErrorCode::InvalidDate, "from_day"))
+    };
+    let range = super::rules::DayRange {
+        from: parse(&from_day)?,
+        to: parse(&to_day)?,
+    };
     let today = school_today(&grant.state.clock);
-    super::rules::check_leave_request(range, &reason, today, &super::rules::AttendanceSettings::default())
-        .map_err(|e| AppError::for_field(ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::InvalidInput), "leave"))?;
+    super::rules::check_leave_request(
+        range,
+        &reason,
+        today,
+        &super::rules::AttendanceSettings::default(),
+    )
+    .map_err(|e| {
+        AppError::for_field(
+            ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::InvalidInput),
+            "leave",
+        )
+    })?;
     let mut tx = grant.state.db.pool().begin().await?;
-    let id = super::store::request_leave(&mut tx, &grant.actor, school_id, guardian_id, student_id, range, &reason, grant.now()).await?;
+    let id = super::store::request_leave(
+        &mut tx,
+        &grant.actor,
+        school_id,
+        guardian_id,
+        student_id,
+        range,
+        &reason,
+        grant.now(),
+    )
+    .await?;
     tx.commit().await?;
     grant.state.push_wake.notify_one();
     Ok(id)
@@ -125,7 +192,10 @@ pub async fn child_leave_requests(student_id: i64) -> Result<Vec<LeaveView>, App
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::ReadChild { student_id }).await?;
     let mut conn = grant.conn().await?;
-    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM students WHERE id = $1").bind(student_id).fetch_one(&mut *conn).await?;
+    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM students WHERE id = $1")
+        .bind(student_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(super::store::leave_of_student(&mut conn, school_id, student_id).await?)
 }
 
@@ -135,7 +205,10 @@ pub async fn class_leave_requests(class_id: i64) -> Result<Vec<LeaveView>, AppEr
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::ManageClassLeave { class_id }).await?;
     let mut conn = grant.conn().await?;
-    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM classes WHERE id = $1").bind(class_id).fetch_one(&mut *conn).await?;
+    let (school_id,): (i64,) = sqlx::query_as("SELECT school_id FROM classes WHERE id = $1")
+        .bind(class_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(super::store::leave_of_class(&mut conn, school_id, class_id).await?)
 }
 
@@ -145,7 +218,16 @@ pub async fn answer_leave(leave_id: i64, approve: bool, answer: String) -> Resul
     let grant = authorize(Action::AnswerLeave { leave_id }).await?;
     let staff = staff_id(&grant)?;
     let mut tx = grant.state.db.pool().begin().await?;
-    super::store::answer_leave(&mut tx, &grant.actor, staff, leave_id, approve, &answer, grant.now()).await?;
+    super::store::answer_leave(
+        &mut tx,
+        &grant.actor,
+        staff,
+        leave_id,
+        approve,
+        &answer,
+        grant.now(),
+    )
+    .await?;
     tx.commit().await?;
     grant.state.push_wake.notify_one();
     Ok(())

@@ -36,7 +36,10 @@ impl MarkStatus {
     }
 
     pub fn is_absent(self) -> bool {
-        matches!(self, MarkStatus::AbsentExcused | MarkStatus::AbsentUnexcused)
+        matches!(
+            self,
+            MarkStatus::AbsentExcused | MarkStatus::AbsentUnexcused
+        )
     }
 
     /// The next status when the teacher taps a student: present → absent → excused → late → present.
@@ -88,8 +91,13 @@ impl AbsenceCounts {
 /// Counts days in `period`. An unexcused absence on a day an approved leave covers counts as
 /// excused (the family asked; the roll call may have been taken before the answer). A day marked
 /// twice counts once, by its latest mark (marks are given in the order they were made).
-pub fn count_absences(marks: &[DayMark], approved_leave: &[DayRange], period: DayRange) -> AbsenceCounts {
-    let mut latest: std::collections::BTreeMap<Date, MarkStatus> = std::collections::BTreeMap::new();
+pub fn count_absences(
+    marks: &[DayMark],
+    approved_leave: &[DayRange],
+    period: DayRange,
+) -> AbsenceCounts {
+    let mut latest: std::collections::BTreeMap<Date, MarkStatus> =
+        std::collections::BTreeMap::new();
     for mark in marks.iter().filter(|m| period.contains(m.day)) {
         latest.insert(mark.day, mark.status);
     }
@@ -120,7 +128,11 @@ pub struct AttendanceSettings {
 
 impl Default for AttendanceSettings {
     fn default() -> Self {
-        AttendanceSettings { flag_after_days: 10, max_days_for_promotion: 45, max_leave_days: 30 }
+        AttendanceSettings {
+            flag_after_days: 10,
+            max_days_for_promotion: 45,
+            max_leave_days: 30,
+        }
     }
 }
 
@@ -159,7 +171,12 @@ impl LeaveError {
 
 /// Checks a leave request as a guardian fills it in (`today` is the school's date now).
 /// A request may start yesterday at the earliest: families often write the morning after.
-pub fn check_leave_request(range: DayRange, reason: &str, today: Date, settings: &AttendanceSettings) -> Result<(), LeaveError> {
+pub fn check_leave_request(
+    range: DayRange,
+    reason: &str,
+    today: Date,
+    settings: &AttendanceSettings,
+) -> Result<(), LeaveError> {
     if range.to < range.from {
         return Err(LeaveError::DatesReversed);
     }
@@ -186,7 +203,10 @@ mod tests {
     }
 
     fn year() -> DayRange {
-        DayRange { from: date!(2026 - 09 - 05), to: date!(2027 - 05 - 31) }
+        DayRange {
+            from: date!(2026 - 09 - 05),
+            to: date!(2027 - 05 - 31),
+        }
     }
 
     #[test]
@@ -201,15 +221,35 @@ mod tests {
             mark(date!(2025 - 10 - 04), MarkStatus::AbsentUnexcused),
         ];
         let counts = count_absences(&marks, &[], year());
-        assert_eq!(counts, AbsenceCounts { excused_days: 1, unexcused_days: 1, late: 1 });
+        assert_eq!(
+            counts,
+            AbsenceCounts {
+                excused_days: 1,
+                unexcused_days: 1,
+                late: 1
+            }
+        );
         assert_eq!(counts.total_days(), 2);
     }
 
     #[test]
     fn an_approved_leave_excuses_the_days_it_covers() {
-        let marks = [mark(date!(2026 - 10 - 05), MarkStatus::AbsentUnexcused), mark(date!(2026 - 10 - 07), MarkStatus::AbsentUnexcused)];
-        let leave = [DayRange { from: date!(2026 - 10 - 05), to: date!(2026 - 10 - 06) }];
-        assert_eq!(count_absences(&marks, &leave, year()), AbsenceCounts { excused_days: 1, unexcused_days: 1, late: 0 });
+        let marks = [
+            mark(date!(2026 - 10 - 05), MarkStatus::AbsentUnexcused),
+            mark(date!(2026 - 10 - 07), MarkStatus::AbsentUnexcused),
+        ];
+        let leave = [DayRange {
+            from: date!(2026 - 10 - 05),
+            to: date!(2026 - 10 - 06),
+        }];
+        assert_eq!(
+            count_absences(&marks, &leave, year()),
+            AbsenceCounts {
+                excused_days: 1,
+                unexcused_days: 1,
+                late: 0
+            }
+        );
     }
 
     #[test]
@@ -217,19 +257,46 @@ mod tests {
         let settings = AttendanceSettings::default();
         let start = date!(2026 - 09 - 07);
         let marks = |n: i64| -> Vec<DayMark> {
-            (0..n).map(|i| mark(start + time::Duration::days(i), MarkStatus::AbsentExcused)).collect()
+            (0..n)
+                .map(|i| mark(start + time::Duration::days(i), MarkStatus::AbsentExcused))
+                .collect()
         };
-        assert!(absences_allow_promotion(&count_absences(&marks(45), &[], year()), &settings));
-        assert!(!absences_allow_promotion(&count_absences(&marks(46), &[], year()), &settings));
-        assert!(is_flagged(&count_absences(&marks(10), &[], year()), &settings));
-        assert!(!is_flagged(&count_absences(&marks(9), &[], year()), &settings));
+        assert!(absences_allow_promotion(
+            &count_absences(&marks(45), &[], year()),
+            &settings
+        ));
+        assert!(!absences_allow_promotion(
+            &count_absences(&marks(46), &[], year()),
+            &settings
+        ));
+        assert!(is_flagged(
+            &count_absences(&marks(10), &[], year()),
+            &settings
+        ));
+        assert!(!is_flagged(
+            &count_absences(&marks(9), &[], year()),
+            &settings
+        ));
     }
 
     #[test]
     fn a_tap_cycles_through_the_statuses() {
         let mut status = MarkStatus::Present;
-        let seen: Vec<MarkStatus> = (0..4).map(|_| { status = status.next(); status }).collect();
-        assert_eq!(seen, [MarkStatus::AbsentUnexcused, MarkStatus::AbsentExcused, MarkStatus::Late, MarkStatus::Present]);
+        let seen: Vec<MarkStatus> = (0..4)
+            .map(|_| {
+                status = status.next();
+                status
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                MarkStatus::AbsentUnexcused,
+                MarkStatus::AbsentExcused,
+                MarkStatus::Late,
+                MarkStatus::Present
+            ]
+        );
         for s in seen {
             assert_eq!(MarkStatus::from_code(s.code()), Some(s));
         }
@@ -240,11 +307,34 @@ mod tests {
         let settings = AttendanceSettings::default();
         let today = date!(2026 - 10 - 10);
         let range = |a, b| DayRange { from: a, to: b };
-        assert_eq!(check_leave_request(range(today, today), "Con bị sốt", today, &settings), Ok(()));
-        assert_eq!(check_leave_request(range(date!(2026 - 10 - 09), today), "Ốm", today, &settings), Ok(()));
-        assert_eq!(check_leave_request(range(today, date!(2026 - 10 - 09)), "Ốm", today, &settings), Err(LeaveError::DatesReversed));
-        assert_eq!(check_leave_request(range(date!(2026 - 10 - 01), today), "Ốm", today, &settings), Err(LeaveError::InThePast));
-        assert_eq!(check_leave_request(range(today, date!(2026 - 12 - 31)), "Đi xa", today, &settings), Err(LeaveError::TooLong));
-        assert_eq!(check_leave_request(range(today, today), " ", today, &settings), Err(LeaveError::ReasonMissing));
+        assert_eq!(
+            check_leave_request(range(today, today), "Con bị sốt", today, &settings),
+            Ok(())
+        );
+        assert_eq!(
+            check_leave_request(range(date!(2026 - 10 - 09), today), "Ốm", today, &settings),
+            Ok(())
+        );
+        assert_eq!(
+            check_leave_request(range(today, date!(2026 - 10 - 09)), "Ốm", today, &settings),
+            Err(LeaveError::DatesReversed)
+        );
+        assert_eq!(
+            check_leave_request(range(date!(2026 - 10 - 01), today), "Ốm", today, &settings),
+            Err(LeaveError::InThePast)
+        );
+        assert_eq!(
+            check_leave_request(
+                range(today, date!(2026 - 12 - 31)),
+                "Đi xa",
+                today,
+                &settings
+            ),
+            Err(LeaveError::TooLong)
+        );
+        assert_eq!(
+            check_leave_request(range(today, today), " ", today, &settings),
+            Err(LeaveError::ReasonMissing)
+        );
     }
 }

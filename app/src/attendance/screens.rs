@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::api::{answer_leave, child_leave_requests, class_absences, class_leave_requests, request_leave, roll_call, save_roll_call};
+use super::api::{
+    answer_leave, child_leave_requests, class_absences, class_leave_requests, request_leave,
+    roll_call, save_roll_call,
+};
 use super::rules::MarkStatus;
 use super::{LeaveView, MarkInput};
 use crate::i18n::use_i18n;
@@ -82,7 +85,11 @@ mod pending {
     #[cfg(feature = "hydrate")]
     pub fn store(key: &str, marks: &[MarkInput]) {
         if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(marks)) {
-            let _ = if marks.is_empty() { storage.remove_item(key) } else { storage.set_item(key, &text) };
+            let _ = if marks.is_empty() {
+                storage.remove_item(key)
+            } else {
+                storage.set_item(key, &text)
+            };
         }
     }
 
@@ -93,7 +100,11 @@ mod pending {
         #[cfg(feature = "hydrate")]
         {
             let random = js_sys::Math::random();
-            format!("{:x}-{:x}", js_sys::Date::now() as u64, (random * 1e15) as u64)
+            format!(
+                "{:x}-{:x}",
+                js_sys::Date::now() as u64,
+                (random * 1e15) as u64
+            )
         }
         #[cfg(not(feature = "hydrate"))]
         String::new()
@@ -104,22 +115,43 @@ mod pending {
 pub fn RollCallPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let class_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let class_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
     let sheet = Resource::new(class_id, |id| roll_call(id, String::new()));
     // Marks waiting to be sent, restored from the device once the page runs in the browser.
     let waiting = RwSignal::new(Vec::<MarkInput>::new());
-    let storage_key = Memo::new(move |_| sheet.get().and_then(Result::ok).map(|s| pending::key(s.class_id, &s.day)));
+    let storage_key = Memo::new(move |_| {
+        sheet
+            .get()
+            .and_then(Result::ok)
+            .map(|s| pending::key(s.class_id, &s.day))
+    });
     Effect::new(move |_| {
         if let Some(key) = storage_key.get() {
             waiting.set(pending::load(&key));
         }
     });
-    let save = Action::new(move |(class, day, marks): &(i64, String, Vec<MarkInput>)| save_roll_call(*class, day.clone(), marks.clone()));
+    let save = Action::new(move |(class, day, marks): &(i64, String, Vec<MarkInput>)| {
+        save_roll_call(*class, day.clone(), marks.clone())
+    });
     // Accepted marks leave the queue; on failure they stay for the next try.
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(key)) = (save.value().get(), storage_key.get_untracked()) {
-            let sent = save.input().get_untracked().map(|(_, _, m)| m).unwrap_or_default();
-            let left: Vec<MarkInput> = waiting.get_untracked().into_iter().filter(|m| !sent.iter().any(|s| s.client_id == m.client_id)).collect();
+            let sent = save
+                .input()
+                .get_untracked()
+                .map(|(_, _, m)| m)
+                .unwrap_or_default();
+            let left: Vec<MarkInput> = waiting
+                .get_untracked()
+                .into_iter()
+                .filter(|m| !sent.iter().any(|s| s.client_id == m.client_id))
+                .collect();
             pending::store(&key, &left);
             waiting.set(left);
         }
@@ -236,14 +268,19 @@ fn leave_status(status: &str) -> AttendanceText {
 
 fn leave_days(leave: &LeaveView) -> String {
     let day = |d: &str| parse_iso_date(d).map(format_date).unwrap_or_default();
-    if leave.from_day == leave.to_day { day(&leave.from_day) } else { format!("{} – {}", day(&leave.from_day), day(&leave.to_day)) }
+    if leave.from_day == leave.to_day {
+        day(&leave.from_day)
+    } else {
+        format!("{} – {}", day(&leave.from_day), day(&leave.to_day))
+    }
 }
 
 #[component]
 fn ClassLeave(class_id: Signal<i64>) -> impl IntoView {
     let i18n = use_i18n();
     let list = Resource::new(move || class_id.get(), class_leave_requests);
-    let answer = Action::new(|(id, approve): &(i64, bool)| answer_leave(*id, *approve, String::new()));
+    let answer =
+        Action::new(|(id, approve): &(i64, bool)| answer_leave(*id, *approve, String::new()));
     Effect::new(move |_| {
         if answer.version().get() > 0 {
             list.refetch();
@@ -288,8 +325,19 @@ fn ClassLeave(class_id: Signal<i64>) -> impl IntoView {
 pub fn ChildLeave(student_id: i64) -> impl IntoView {
     let i18n = use_i18n();
     let requests = Resource::new(move || student_id, child_leave_requests);
-    let (from, to, reason) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let ask = Action::new(move |_: &()| request_leave(student_id, from.get_untracked(), to.get_untracked(), reason.get_untracked()));
+    let (from, to, reason) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let ask = Action::new(move |_: &()| {
+        request_leave(
+            student_id,
+            from.get_untracked(),
+            to.get_untracked(),
+            reason.get_untracked(),
+        )
+    });
     Effect::new(move |_| {
         if matches!(ask.value().get(), Some(Ok(_))) {
             requests.refetch();

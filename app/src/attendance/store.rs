@@ -14,10 +14,17 @@ use crate::platform::error::{AppError, ErrorCode};
 use crate::platform::format::{format_date, iso_date, parse_iso_date};
 
 async fn class_of(conn: &mut AnyConnection, class_id: i64) -> Result<(i64, String), sqlx::Error> {
-    sqlx::query_as("SELECT school_id, name FROM classes WHERE id = $1").bind(class_id).fetch_one(conn).await
+    sqlx::query_as("SELECT school_id, name FROM classes WHERE id = $1")
+        .bind(class_id)
+        .fetch_one(conn)
+        .await
 }
 
-async fn approved_leave(conn: &mut AnyConnection, school_id: i64, student_id: i64) -> Result<Vec<DayRange>, sqlx::Error> {
+async fn approved_leave(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+) -> Result<Vec<DayRange>, sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT from_day, to_day FROM leave_requests WHERE school_id = $1 AND student_id = $2 AND status = 'approved'",
     )
@@ -27,19 +34,32 @@ async fn approved_leave(conn: &mut AnyConnection, school_id: i64, student_id: i6
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(from, to)| Some(DayRange { from: parse_iso_date(&from)?, to: parse_iso_date(&to)? }))
+        .filter_map(|(from, to)| {
+            Some(DayRange {
+                from: parse_iso_date(&from)?,
+                to: parse_iso_date(&to)?,
+            })
+        })
         .collect())
 }
 
 /// The class's morning roll call for a day: every student, with their latest mark.
-pub async fn roll_call(conn: &mut AnyConnection, actor: &Actor, class_id: i64, day: Date, now: i64) -> Result<RollCallSheet, AppError> {
+pub async fn roll_call(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    class_id: i64,
+    day: Date,
+    now: i64,
+) -> Result<RollCallSheet, AppError> {
     let (school_id, class_name) = class_of(conn, class_id).await?;
     let students = crate::people::store::class_list(conn, actor, school_id, class_id, now).await?;
-    let roll_call: Option<i64> = sqlx::query_scalar("SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0")
-        .bind(class_id)
-        .bind(iso_date(day))
-        .fetch_optional(&mut *conn)
-        .await?;
+    let roll_call: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0",
+    )
+    .bind(class_id)
+    .bind(iso_date(day))
+    .fetch_optional(&mut *conn)
+    .await?;
     let mut lines = Vec::with_capacity(students.len());
     for student in students {
         let status: Option<String> = match roll_call {
@@ -50,11 +70,31 @@ pub async fn roll_call(conn: &mut AnyConnection, actor: &Actor, class_id: i64, d
                 .await?,
             None => None,
         };
-        let on_leave = approved_leave(conn, school_id, student.student_id).await?.iter().any(|r| r.contains(day));
-        let status = status.and_then(|s| MarkStatus::from_code(&s)).unwrap_or(if on_leave { MarkStatus::AbsentExcused } else { MarkStatus::Present });
-        lines.push(RollCallLine { student_id: student.student_id, name: student.name, status, on_leave });
+        let on_leave = approved_leave(conn, school_id, student.student_id)
+            .await?
+            .iter()
+            .any(|r| r.contains(day));
+        let status = status
+            .and_then(|s| MarkStatus::from_code(&s))
+            .unwrap_or(if on_leave {
+                MarkStatus::AbsentExcused
+            } else {
+                MarkStatus::Present
+            });
+        lines.push(RollCallLine {
+            student_id: student.student_id,
+            name: student.name,
+            status,
+            on_leave,
+        });
     }
-    Ok(RollCallSheet { class_id, class_name, day: iso_date(day), taken: roll_call.is_some(), lines })
+    Ok(RollCallSheet {
+        class_id,
+        class_name,
+        day: iso_date(day),
+        taken: roll_call.is_some(),
+        lines,
+    })
 }
 
 /// Records a roll call's marks (only students of the class; each `client_id` once) and tells the
@@ -76,7 +116,9 @@ pub async fn save_roll_call(
     .bind(class_id)
     .fetch_all(&mut *conn)
     .await?;
-    if marks.iter().any(|m| !enrolled.contains(&m.student_id) || m.client_id.is_empty() || m.client_id.len() > 64) {
+    if marks.iter().any(|m| {
+        !enrolled.contains(&m.student_id) || m.client_id.is_empty() || m.client_id.len() > 64
+    }) {
         return Err(AppError::for_field(ErrorCode::InvalidInput, "student_id"));
     }
     sqlx::query(
@@ -90,12 +132,17 @@ pub async fn save_roll_call(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let roll_call: i64 = sqlx::query_scalar("SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0")
-        .bind(class_id)
-        .bind(iso_date(day))
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut saved = RollCallSaved { applied: 0, already_had: 0 };
+    let roll_call: i64 = sqlx::query_scalar(
+        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0",
+    )
+    .bind(class_id)
+    .bind(iso_date(day))
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut saved = RollCallSaved {
+        applied: 0,
+        already_had: 0,
+    };
     for mark in marks {
         let previous: Option<String> = sqlx::query_scalar(
             "SELECT status FROM attendance_marks WHERE roll_call_id = $1 AND student_id = $2 ORDER BY id DESC LIMIT 1",
@@ -123,9 +170,21 @@ pub async fn save_roll_call(
             continue;
         }
         saved.applied += 1;
-        let was_absent = previous.as_deref().and_then(MarkStatus::from_code).is_some_and(MarkStatus::is_absent);
+        let was_absent = previous
+            .as_deref()
+            .and_then(MarkStatus::from_code)
+            .is_some_and(MarkStatus::is_absent);
         if mark.status.is_absent() && !was_absent {
-            tell_guardians_of_absence(conn, school_id, mark.student_id, &class_name, day, mark.status, now).await?;
+            tell_guardians_of_absence(
+                conn,
+                school_id,
+                mark.student_id,
+                &class_name,
+                day,
+                mark.status,
+                now,
+            )
+            .await?;
         }
     }
     audit::record(
@@ -145,7 +204,11 @@ pub async fn save_roll_call(
     Ok(saved)
 }
 
-async fn guardians_of(conn: &mut AnyConnection, school_id: i64, student_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+async fn guardians_of(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT l.guardian_id FROM guardian_links l JOIN schools s ON s.id = l.school_id
          WHERE l.school_id = $1 AND l.student_id = $2
@@ -158,7 +221,10 @@ async fn guardians_of(conn: &mut AnyConnection, school_id: i64, student_id: i64)
 }
 
 async fn given_name(conn: &mut AnyConnection, student_id: i64) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT given_name FROM students WHERE id = $1").bind(student_id).fetch_one(conn).await
+    sqlx::query_scalar("SELECT given_name FROM students WHERE id = $1")
+        .bind(student_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// "Your child is not in class this morning", to each guardian the school counts.
@@ -172,22 +238,46 @@ async fn tell_guardians_of_absence(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let name = given_name(conn, student_id).await?;
-    let (excused_vi, excused_en) = if status == MarkStatus::AbsentExcused { (" (có phép)", " (excused)") } else { ("", "") };
+    let (excused_vi, excused_en) = if status == MarkStatus::AbsentExcused {
+        (" (có phép)", " (excused)")
+    } else {
+        ("", "")
+    };
     let text = MessageText {
         title_vi: format!("{name} vắng mặt sáng nay"),
         title_en: format!("{name} is absent this morning"),
-        body_vi: format!("Lớp {class_name} điểm danh ngày {}: {name} vắng mặt{excused_vi}.", format_date(day)),
-        body_en: format!("Class {class_name}, roll call of {}: {name} is absent{excused_en}.", format_date(day)),
+        body_vi: format!(
+            "Lớp {class_name} điểm danh ngày {}: {name} vắng mặt{excused_vi}.",
+            format_date(day)
+        ),
+        body_en: format!(
+            "Class {class_name}, roll call of {}: {name} is absent{excused_en}.",
+            format_date(day)
+        ),
         link: Some("/guardian".into()),
     };
     for guardian in guardians_of(conn, school_id, student_id).await? {
-        deliver(conn, school_id, Recipient::Guardian(guardian), NotificationKind::Absence, Some(student_id), &text, now).await?;
+        deliver(
+            conn,
+            school_id,
+            Recipient::Guardian(guardian),
+            NotificationKind::Absence,
+            Some(student_id),
+            &text,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Days absent (morning roll calls) in a period, leave taken into account.
-pub async fn absence_counts(conn: &mut AnyConnection, school_id: i64, student_id: i64, period: DayRange) -> Result<AbsenceCounts, sqlx::Error> {
+pub async fn absence_counts(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+    period: DayRange,
+) -> Result<AbsenceCounts, sqlx::Error> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT r.day, m.status FROM attendance_marks m JOIN roll_calls r ON r.id = m.roll_call_id
          WHERE m.school_id = $1 AND m.student_id = $2 AND r.period = 0 ORDER BY m.id",
@@ -198,7 +288,12 @@ pub async fn absence_counts(conn: &mut AnyConnection, school_id: i64, student_id
     .await?;
     let marks: Vec<DayMark> = rows
         .into_iter()
-        .filter_map(|(day, status)| Some(DayMark { day: parse_iso_date(&day)?, status: MarkStatus::from_code(&status)? }))
+        .filter_map(|(day, status)| {
+            Some(DayMark {
+                day: parse_iso_date(&day)?,
+                status: MarkStatus::from_code(&status)?,
+            })
+        })
         .collect();
     let leave = approved_leave(conn, school_id, student_id).await?;
     Ok(count_absences(&marks, &leave, period))
@@ -241,16 +336,42 @@ pub async fn request_leave(
         let text = MessageText {
             title_vi: format!("Đơn xin nghỉ học của {name}"),
             title_en: format!("Leave request for {name}"),
-            body_vi: format!("Từ {} đến {}: {}", format_date(range.from), format_date(range.to), reason.trim()),
-            body_en: format!("From {} to {}: {}", format_date(range.from), format_date(range.to), reason.trim()),
+            body_vi: format!(
+                "Từ {} đến {}: {}",
+                format_date(range.from),
+                format_date(range.to),
+                reason.trim()
+            ),
+            body_en: format!(
+                "From {} to {}: {}",
+                format_date(range.from),
+                format_date(range.to),
+                reason.trim()
+            ),
             link: Some("/staff".into()),
         };
-        deliver(conn, school_id, Recipient::Staff(teacher), NotificationKind::General, Some(student_id), &text, now).await?;
+        deliver(
+            conn,
+            school_id,
+            Recipient::Staff(teacher),
+            NotificationKind::General,
+            Some(student_id),
+            &text,
+            now,
+        )
+        .await?;
     }
     audit::record(
         conn,
         actor,
-        AuditEvent { school_id: Some(school_id), action: AuditAction::Create, entity: "leave_request", entity_id: Some(id), reason: None, detail: json!({}) },
+        AuditEvent {
+            school_id: Some(school_id),
+            action: AuditAction::Create,
+            entity: "leave_request",
+            entity_id: Some(id),
+            reason: None,
+            detail: json!({}),
+        },
         now,
     )
     .await?;
@@ -277,7 +398,11 @@ fn leave_view(row: &sqlx::any::AnyRow) -> Result<LeaveView, sqlx::Error> {
 
 const LEAVE_COLUMNS: &str = "l.id, l.student_id, s.family_name, s.middle_name, s.given_name, l.from_day, l.to_day, l.reason, l.status, l.answer";
 
-pub async fn leave_of_student(conn: &mut AnyConnection, school_id: i64, student_id: i64) -> Result<Vec<LeaveView>, sqlx::Error> {
+pub async fn leave_of_student(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+) -> Result<Vec<LeaveView>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "SELECT {LEAVE_COLUMNS} FROM leave_requests l JOIN students s ON s.id = l.student_id
          WHERE l.school_id = $1 AND l.student_id = $2 ORDER BY l.created_at DESC"
@@ -289,7 +414,11 @@ pub async fn leave_of_student(conn: &mut AnyConnection, school_id: i64, student_
     rows.iter().map(leave_view).collect()
 }
 
-pub async fn leave_of_class(conn: &mut AnyConnection, school_id: i64, class_id: i64) -> Result<Vec<LeaveView>, sqlx::Error> {
+pub async fn leave_of_class(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    class_id: i64,
+) -> Result<Vec<LeaveView>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "SELECT {LEAVE_COLUMNS} FROM leave_requests l JOIN students s ON s.id = l.student_id
          JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
@@ -312,11 +441,14 @@ pub async fn answer_leave(
     answer: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let row = sqlx::query("SELECT school_id, student_id, guardian_id, from_day, to_day FROM leave_requests WHERE id = $1 AND status = 'pending'")
+    let row = sqlx::query("SELECT school_id, student_id, guardian_id, from_day, to_day, status FROM leave_requests WHERE id = $1")
         .bind(leave_id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    if row.try_get::<String, _>("status")? != "pending" {
+        return Err(AppError::new(ErrorCode::LeaveAlreadyAnswered));
+    }
     let school_id: i64 = row.try_get("school_id")?;
     let student_id: i64 = row.try_get("student_id")?;
     let guardian_id: i64 = row.try_get("guardian_id")?;
@@ -333,13 +465,32 @@ pub async fn answer_leave(
     let name = given_name(conn, student_id).await?;
     let days = |d: &str| parse_iso_date(d).map(format_date).unwrap_or_default();
     let text = MessageText {
-        title_vi: format!("Đơn xin nghỉ của {name} {}", if approve { "đã được đồng ý" } else { "không được đồng ý" }),
-        title_en: format!("{name}'s leave request was {}", if approve { "approved" } else { "declined" }),
+        title_vi: format!(
+            "Đơn xin nghỉ của {name} {}",
+            if approve {
+                "đã được đồng ý"
+            } else {
+                "không được đồng ý"
+            }
+        ),
+        title_en: format!(
+            "{name}'s leave request was {}",
+            if approve { "approved" } else { "declined" }
+        ),
         body_vi: format!("Từ {} đến {}. {answer}", days(&from), days(&to)),
         body_en: format!("From {} to {}. {answer}", days(&from), days(&to)),
         link: Some("/guardian".into()),
     };
-    deliver(conn, school_id, Recipient::Guardian(guardian_id), NotificationKind::LeaveAnswer, Some(student_id), &text, now).await?;
+    deliver(
+        conn,
+        school_id,
+        Recipient::Guardian(guardian_id),
+        NotificationKind::LeaveAnswer,
+        Some(student_id),
+        &text,
+        now,
+    )
+    .await?;
     audit::record(
         conn,
         actor,

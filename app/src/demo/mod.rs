@@ -372,6 +372,9 @@ impl<'a> Seeder<'a> {
             let ids = self.school(conn, district, code, school_name).await?;
             self.staff(conn, &ids, index == 0).await?;
             self.students(conn, &ids, index == 0).await?;
+            if index == 0 {
+                crate::fees::demo::seed(conn, self.crypto, ids.school, ids.year, self.now).await?;
+            }
         }
         crate::verification::demo::seed(conn, self.now).await?;
         Ok(self.summary)

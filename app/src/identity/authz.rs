@@ -67,6 +67,22 @@ pub enum Action {
     ViewProgress {
         school_id: Option<i64>,
     },
+    /// Paying notices from the phone (a VietQR code): a guardian who may read every child named.
+    PayNotices {
+        notice_ids: Vec<i64>,
+    },
+    /// A receipt: a guardian of a child on it, the school's admins and clerks, the district.
+    ReadReceipt {
+        receipt_id: i64,
+    },
+    /// The fee office of a school: cash, the queue of unmatched transfers, cancellations, reports.
+    ManageFees {
+        school_id: i64,
+    },
+    /// What a school collects: collections, reductions and exemptions, notices, accounts, notifiers.
+    SetFees {
+        school_id: i64,
+    },
 }
 
 /// The persona a request acts as, with what it may do, read fresh from the records.
@@ -219,6 +235,10 @@ fn action_name(action: &Action) -> &'static str {
         Action::ReviewVerifications => "review_verifications",
         Action::ManageBridges => "manage_bridges",
         Action::ViewProgress { .. } => "view_progress",
+        Action::PayNotices { .. } => "pay_notices",
+        Action::ReadReceipt { .. } => "read_receipt",
+        Action::ManageFees { .. } => "manage_fees",
+        Action::SetFees { .. } => "set_fees",
     }
 }
 
@@ -418,6 +438,21 @@ async fn decide(
         (Action::ViewProgress { school_id: None }, Some(ActivePersona::DistrictAdmin { .. })) => {
             true
         }
+        (Action::PayNotices { notice_ids }, Some(p)) => {
+            may_pay_notices(conn, p, notice_ids).await?
+        }
+        (Action::ReadReceipt { receipt_id }, Some(p)) => {
+            may_read_receipt(conn, p, *receipt_id).await?
+        }
+        (Action::ManageFees { school_id }, Some(p)) => is_office_staff(p, *school_id),
+        (
+            Action::SetFees { school_id },
+            Some(ActivePersona::Staff {
+                school_id: own,
+                roles,
+                ..
+            }),
+        ) => own == school_id && roles.contains(&StaffRole::SchoolAdmin),
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
@@ -449,6 +484,8 @@ async fn teaches_or_runs(conn: &mut AnyConnection, persona: &ActivePersona, clas
     .fetch_one(conn)
     .await?;
     Ok(assignments > 0)
+}
+
 /// The school's admins and clerks (the office).
 fn is_office_staff(persona: &ActivePersona, school: i64) -> bool {
     matches!(persona, ActivePersona::Staff { school_id, roles, .. }
@@ -520,6 +557,72 @@ async fn may_read_class(
                     > 0
         }
         ActivePersona::DistrictAdmin { district_id, .. } => district_of_school(conn, class_school).await? == Some(*district_id),
+        _ => false,
+    })
+}
+
+/// A guardian may pay notices of children they may read (every one of them, all in their school).
+async fn may_pay_notices(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    notice_ids: &[i64],
+) -> Result<bool, sqlx::Error> {
+    let ActivePersona::Guardian { school_id, .. } = persona else {
+        return Ok(false);
+    };
+    if notice_ids.is_empty() || notice_ids.len() > 20 {
+        return Ok(false);
+    }
+    for notice in notice_ids {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT school_id, student_id FROM fee_notices WHERE id = $1")
+                .bind(*notice)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match row {
+            Some((school, student))
+                if school == *school_id && may_read_child(conn, persona, student).await? => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// A receipt: a guardian who may read a child it names; the school's fee office; the district.
+async fn may_read_receipt(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    receipt_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(school) =
+        sqlx::query_scalar::<_, i64>("SELECT school_id FROM fee_receipts WHERE id = $1")
+            .bind(receipt_id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(false);
+    };
+    Ok(match persona {
+        ActivePersona::Guardian { school_id, .. } if *school_id == school => {
+            let students: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT student_id FROM fee_receipt_lines WHERE receipt_id = $1",
+            )
+            .bind(receipt_id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut any = false;
+            for student in students {
+                if may_read_child(conn, persona, student).await? {
+                    any = true;
+                    break;
+                }
+            }
+            any
+        }
+        ActivePersona::Staff { .. } => is_office_staff(persona, school),
+        ActivePersona::DistrictAdmin { district_id, .. } => {
+            district_of_school(conn, school).await? == Some(*district_id)
+        }
         _ => false,
     })
 }

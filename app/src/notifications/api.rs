@@ -8,13 +8,25 @@ use crate::platform::error::AppError;
 
 /// The inbox's recipient for the persona the request acts as.
 #[cfg(feature = "ssr")]
-fn recipient(grant: &crate::identity::authz::Grant) -> Result<(i64, super::store::Recipient), AppError> {
+fn recipient(
+    grant: &crate::identity::authz::Grant,
+) -> Result<(i64, super::store::Recipient), AppError> {
     use super::store::Recipient;
     use crate::identity::authz::ActivePersona;
     match &grant.persona {
-        Some(ActivePersona::Guardian { school_id, guardian_id }) => Ok((*school_id, Recipient::Guardian(*guardian_id))),
-        Some(ActivePersona::Staff { school_id, staff_id, .. }) => Ok((*school_id, Recipient::Staff(*staff_id))),
-        Some(ActivePersona::Student { school_id, student_id }) => Ok((*school_id, Recipient::Student(*student_id))),
+        Some(ActivePersona::Guardian {
+            school_id,
+            guardian_id,
+        }) => Ok((*school_id, Recipient::Guardian(*guardian_id))),
+        Some(ActivePersona::Staff {
+            school_id,
+            staff_id,
+            ..
+        }) => Ok((*school_id, Recipient::Staff(*staff_id))),
+        Some(ActivePersona::Student {
+            school_id,
+            student_id,
+        }) => Ok((*school_id, Recipient::Student(*student_id))),
         _ => Err(crate::platform::error::ErrorCode::Forbidden.into()),
     }
 }
@@ -62,7 +74,11 @@ pub async fn push_public_key() -> Result<Option<String>, AppError> {
 /// Keeps this device's push subscription for my account. An endpoint another account holds is
 /// refused (a browser profile receives for one account at a time; logging out releases it).
 #[server(prefix = "/api", endpoint = "subscribe_push", client = CsrfClient)]
-pub async fn subscribe_push(endpoint: String, p256dh: String, auth: String) -> Result<(), AppError> {
+pub async fn subscribe_push(
+    endpoint: String,
+    p256dh: String,
+    auth: String,
+) -> Result<(), AppError> {
     use crate::identity::authz::{Action, authorize};
     use crate::platform::error::ErrorCode;
     let grant = authorize(Action::OwnAccount).await?;
@@ -77,14 +93,16 @@ pub async fn subscribe_push(endpoint: String, p256dh: String, auth: String) -> R
         return Err(AppError::for_field(ErrorCode::InvalidInput, "endpoint"));
     }
     let mut conn = grant.conn().await?;
-    let owner: Option<i64> = sqlx::query_scalar("SELECT account_id FROM push_subscriptions WHERE endpoint = $1")
-        .bind(&endpoint)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let owner: Option<i64> =
+        sqlx::query_scalar("SELECT account_id FROM push_subscriptions WHERE endpoint = $1")
+            .bind(&endpoint)
+            .fetch_optional(&mut *conn)
+            .await?;
     if owner.is_some_and(|o| o != account) {
         return Err(ErrorCode::PushEndpointTaken.into());
     }
-    super::store::save_subscription(&mut conn, account, &endpoint, &p256dh, &auth, grant.now()).await?;
+    super::store::save_subscription(&mut conn, account, &endpoint, &p256dh, &auth, grant.now())
+        .await?;
     Ok(())
 }
 
@@ -107,7 +125,11 @@ pub async fn unsubscribe_push(endpoint: String) -> Result<(), AppError> {
 pub async fn my_notification_preferences() -> Result<Vec<Preference>, AppError> {
     use crate::identity::authz::{Action, ActivePersona, authorize};
     let grant = authorize(Action::GuardianHome).await?;
-    let Some(ActivePersona::Guardian { school_id, guardian_id }) = grant.persona.clone() else {
+    let Some(ActivePersona::Guardian {
+        school_id,
+        guardian_id,
+    }) = grant.persona.clone()
+    else {
         return Err(crate::platform::error::ErrorCode::Forbidden.into());
     };
     let mut conn = grant.conn().await?;
@@ -115,12 +137,23 @@ pub async fn my_notification_preferences() -> Result<Vec<Preference>, AppError> 
 }
 
 #[server(prefix = "/api", endpoint = "set_notification_preference", client = CsrfClient)]
-pub async fn set_notification_preference(student_id: i64, kind: NotificationKind, enabled: bool) -> Result<(), AppError> {
+pub async fn set_notification_preference(
+    student_id: i64,
+    kind: NotificationKind,
+    enabled: bool,
+) -> Result<(), AppError> {
     use crate::identity::authz::{Action, ActivePersona, authorize};
     let grant = authorize(Action::RequestLeave { student_id }).await?;
-    let Some(ActivePersona::Guardian { school_id, guardian_id }) = grant.persona.clone() else {
+    let Some(ActivePersona::Guardian {
+        school_id,
+        guardian_id,
+    }) = grant.persona.clone()
+    else {
         return Err(crate::platform::error::ErrorCode::Forbidden.into());
     };
     let mut conn = grant.conn().await?;
-    Ok(super::store::set_preference(&mut conn, school_id, guardian_id, student_id, kind, enabled).await?)
+    Ok(
+        super::store::set_preference(&mut conn, school_id, guardian_id, student_id, kind, enabled)
+            .await?,
+    )
 }

@@ -4,9 +4,9 @@
 //! carry a personal ID number, and a child's message goes only to that child's guardians.
 
 pub mod api;
-pub mod screens;
 #[cfg(feature = "ssr")]
 pub mod push;
+pub mod screens;
 #[cfg(feature = "ssr")]
 pub mod store;
 

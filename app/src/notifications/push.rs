@@ -29,7 +29,9 @@ pub struct VapidKey {
 
 impl std::fmt::Debug for VapidKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VapidKey").field("contact", &self.contact).finish_non_exhaustive()
+        f.debug_struct("VapidKey")
+            .field("contact", &self.contact)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,9 +46,14 @@ impl VapidKey {
     }
 
     pub fn from_secret(secret: &str, contact: &str) -> Result<VapidKey, String> {
-        let bytes = b64url().decode(secret.trim()).map_err(|_| "VAPID key is not base64url".to_string())?;
+        let bytes = b64url()
+            .decode(secret.trim())
+            .map_err(|_| "VAPID key is not base64url".to_string())?;
         let pair = ES256KeyPair::from_bytes(&bytes).map_err(|e| e.to_string())?;
-        Ok(VapidKey { pair, contact: contact.to_string() })
+        Ok(VapidKey {
+            pair,
+            contact: contact.to_string(),
+        })
     }
 
     /// The `applicationServerKey` browsers subscribe with (uncompressed point, base64url).
@@ -79,7 +86,13 @@ impl PushSender {
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        PushSender { db, key, clock, wake, http }
+        PushSender {
+            db,
+            key,
+            clock,
+            wake,
+            http,
+        }
     }
 
     /// Runs until the task is aborted: sends what is due whenever woken or every few seconds.
@@ -123,11 +136,17 @@ impl PushSender {
                         "body_en": job.try_get::<String, _>("body_en")?,
                         "link": job.try_get::<Option<String>, _>("link")?,
                     });
-                    self.send(&endpoint, &job.try_get::<String, _>("p256dh")?, &job.try_get::<String, _>("auth")?, payload.to_string())
-                        .await
+                    self.send(
+                        &endpoint,
+                        &job.try_get::<String, _>("p256dh")?,
+                        &job.try_get::<String, _>("auth")?,
+                        payload.to_string(),
+                    )
+                    .await
                 }
             };
-            self.record(id, attempts, job.try_get("subscription_id")?, outcome, now).await?;
+            self.record(id, attempts, job.try_get("subscription_id")?, outcome, now)
+                .await?;
         }
         Ok(jobs.len())
     }
@@ -135,7 +154,9 @@ impl PushSender {
     async fn send(&self, endpoint: &str, p256dh: &str, auth: &str, payload: String) -> Outcome {
         let request = (|| -> Result<http::Request<Vec<u8>>, String> {
             let uri = endpoint.parse().map_err(|_| "bad endpoint".to_string())?;
-            let key = b64url().decode(p256dh).map_err(|_| "bad p256dh".to_string())?;
+            let key = b64url()
+                .decode(p256dh)
+                .map_err(|_| "bad p256dh".to_string())?;
             let key = PublicKey::from_sec1_bytes(&key).map_err(|_| "bad p256dh".to_string())?;
             let auth = b64url().decode(auth).map_err(|_| "bad auth".to_string())?;
             if auth.len() != 16 {
@@ -164,7 +185,14 @@ impl PushSender {
         }
     }
 
-    async fn record(&self, job: i64, attempts: i64, subscription: Option<i64>, outcome: Outcome, now: i64) -> Result<(), sqlx::Error> {
+    async fn record(
+        &self,
+        job: i64,
+        attempts: i64,
+        subscription: Option<i64>,
+        outcome: Outcome,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
         let mut tx = self.db.pool().begin().await?;
         match outcome {
             Outcome::Sent => {
@@ -185,12 +213,19 @@ impl PushSender {
                         .bind(subscription)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(subscription).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
+                        .bind(subscription)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
             Outcome::Retry(error) => {
                 let attempts = attempts + 1;
-                let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                let status = if attempts >= MAX_ATTEMPTS {
+                    "failed"
+                } else {
+                    "pending"
+                };
                 // 30 s, 1 min, 2 min, 4 min, 8 min…
                 let wait = 30 * (1_i64 << (attempts - 1).clamp(0, 10));
                 tracing::info!(job, attempts, %error, "push not delivered yet");

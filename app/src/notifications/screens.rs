@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::api::{mark_message_read, my_inbox, my_notification_preferences, push_public_key, set_notification_preference, subscribe_push};
+use super::api::{
+    mark_message_read, my_inbox, my_notification_preferences, push_public_key,
+    set_notification_preference, subscribe_push,
+};
 use super::{NotificationKind, NotificationText};
 use crate::i18n::{Lang, use_i18n};
 use crate::platform::error::{AppError, ErrorCode};
@@ -54,11 +57,20 @@ pub fn InboxPage() -> impl IntoView {
 
 /// Subscribes this browser to push messages and registers the subscription.
 async fn enable_push() -> Result<(), AppError> {
-    let key = push_public_key().await?.ok_or_else(|| AppError::new(ErrorCode::PushUnavailable))?;
+    let key = push_public_key()
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::PushUnavailable))?;
     #[cfg(feature = "hydrate")]
     {
-        let subscription = browser::subscribe(&key).await.map_err(|_| AppError::new(ErrorCode::PushUnavailable))?;
-        subscribe_push(subscription.endpoint, subscription.p256dh, subscription.auth).await
+        let subscription = browser::subscribe(&key)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PushUnavailable))?;
+        subscribe_push(
+            subscription.endpoint,
+            subscription.p256dh,
+            subscription.auth,
+        )
+        .await
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -89,7 +101,9 @@ fn PushSwitch() -> impl IntoView {
 fn Preferences() -> impl IntoView {
     let i18n = use_i18n();
     let preferences = Resource::new(|| (), |_| my_notification_preferences());
-    let set = Action::new(|(student, kind, enabled): &(i64, NotificationKind, bool)| set_notification_preference(*student, *kind, *enabled));
+    let set = Action::new(|(student, kind, enabled): &(i64, NotificationKind, bool)| {
+        set_notification_preference(*student, *kind, *enabled)
+    });
     view! {
         <Suspense fallback=|| ()>
             {move || preferences.get().and_then(Result::ok).filter(|list| !list.is_empty()).map(|list| view! {
@@ -144,10 +158,16 @@ mod browser {
         let ready: js_sys::Promise = get(&container, "ready")?.dyn_into()?;
         let registration = JsFuture::from(ready).await?;
         let manager = get(&registration, "pushManager")?;
-        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(server_key).map_err(|_| JsValue::NULL)?;
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(server_key)
+            .map_err(|_| JsValue::NULL)?;
         let options = Object::new();
         Reflect::set(&options, &"userVisibleOnly".into(), &JsValue::TRUE)?;
-        Reflect::set(&options, &"applicationServerKey".into(), &Uint8Array::from(key.as_slice()))?;
+        Reflect::set(
+            &options,
+            &"applicationServerKey".into(),
+            &Uint8Array::from(key.as_slice()),
+        )?;
         let subscribe: js_sys::Function = get(&manager, "subscribe")?.dyn_into()?;
         let promise: js_sys::Promise = subscribe.call1(&manager, &options)?.dyn_into()?;
         let subscription = JsFuture::from(promise).await?;

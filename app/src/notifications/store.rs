@@ -79,7 +79,12 @@ pub async fn deliver(
     Ok(message_id)
 }
 
-async fn wants(conn: &mut AnyConnection, guardian: i64, student: i64, kind: NotificationKind) -> Result<bool, sqlx::Error> {
+async fn wants(
+    conn: &mut AnyConnection,
+    guardian: i64,
+    student: i64,
+    kind: NotificationKind,
+) -> Result<bool, sqlx::Error> {
     let choice: Option<i64> = sqlx::query_scalar(
         "SELECT enabled FROM notification_preferences WHERE guardian_id = $1 AND student_id = $2 AND kind = $3",
     )
@@ -93,7 +98,10 @@ async fn wants(conn: &mut AnyConnection, guardian: i64, student: i64, kind: Noti
 
 /// The devices of whoever can log in as this record (through the personal-ID hash, or the
 /// student's own account).
-async fn subscriptions_of(conn: &mut AnyConnection, recipient: Recipient) -> Result<Vec<i64>, sqlx::Error> {
+async fn subscriptions_of(
+    conn: &mut AnyConnection,
+    recipient: Recipient,
+) -> Result<Vec<i64>, sqlx::Error> {
     let sql = match recipient {
         Recipient::Guardian(_) => {
             "SELECT p.id FROM push_subscriptions p JOIN accounts a ON a.id = p.account_id
@@ -110,11 +118,21 @@ async fn subscriptions_of(conn: &mut AnyConnection, recipient: Recipient) -> Res
              JOIN students st ON st.pid_hash = a.pid_hash WHERE st.id = $1"
         }
     };
-    sqlx::query_scalar(sql).bind(recipient.parts().1).fetch_all(conn).await
+    // In the order the devices subscribed: the push job sends in that order.
+    let sql = format!("{sql} ORDER BY 1");
+    sqlx::query_scalar(&sql)
+        .bind(recipient.parts().1)
+        .fetch_all(conn)
+        .await
 }
 
 /// The newest messages of a record, newest first.
-pub async fn inbox(conn: &mut AnyConnection, school_id: i64, recipient: Recipient, limit: i64) -> Result<Vec<InboxMessage>, sqlx::Error> {
+pub async fn inbox(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    recipient: Recipient,
+    limit: i64,
+) -> Result<Vec<InboxMessage>, sqlx::Error> {
     let (kind, id) = recipient.parts();
     let rows = sqlx::query(
         "SELECT id, kind, title_vi, title_en, body_vi, body_en, link, created_at, read_at FROM inbox_messages
@@ -144,7 +162,13 @@ pub async fn inbox(conn: &mut AnyConnection, school_id: i64, recipient: Recipien
 }
 
 /// Marks one of the record's own messages read; `false` when it is not theirs.
-pub async fn mark_read(conn: &mut AnyConnection, school_id: i64, recipient: Recipient, message_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_read(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    recipient: Recipient,
+    message_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let (kind, id) = recipient.parts();
     sqlx::query(
         "UPDATE inbox_messages SET read_at = $1
@@ -160,7 +184,11 @@ pub async fn mark_read(conn: &mut AnyConnection, school_id: i64, recipient: Reci
     .map(|r| r.rows_affected() == 1)
 }
 
-pub async fn unread_count(conn: &mut AnyConnection, school_id: i64, recipient: Recipient) -> Result<i64, sqlx::Error> {
+pub async fn unread_count(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    recipient: Recipient,
+) -> Result<i64, sqlx::Error> {
     let (kind, id) = recipient.parts();
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM inbox_messages WHERE school_id = $1 AND recipient_kind = $2 AND recipient_id = $3 AND read_at IS NULL",
@@ -174,7 +202,14 @@ pub async fn unread_count(conn: &mut AnyConnection, school_id: i64, recipient: R
 
 /// Keeps a device's subscription for the account (a second registration of the same endpoint
 /// moves it to the account that made it).
-pub async fn save_subscription(conn: &mut AnyConnection, account_id: i64, endpoint: &str, p256dh: &str, auth: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn save_subscription(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO push_subscriptions (account_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (endpoint) DO UPDATE SET account_id = excluded.account_id, p256dh = excluded.p256dh, auth = excluded.auth",
@@ -189,7 +224,11 @@ pub async fn save_subscription(conn: &mut AnyConnection, account_id: i64, endpoi
     .map(drop)
 }
 
-pub async fn preferences(conn: &mut AnyConnection, school_id: i64, guardian_id: i64) -> Result<Vec<Preference>, sqlx::Error> {
+pub async fn preferences(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    guardian_id: i64,
+) -> Result<Vec<Preference>, sqlx::Error> {
     let children = sqlx::query(
         "SELECT s.id, s.given_name FROM guardian_links l JOIN students s ON s.id = l.student_id
          WHERE l.school_id = $1 AND l.guardian_id = $2 AND l.status = 'verified' ORDER BY s.date_of_birth",
@@ -203,13 +242,25 @@ pub async fn preferences(conn: &mut AnyConnection, school_id: i64, guardian_id: 
         let student_id: i64 = child.try_get("id")?;
         let name: String = child.try_get("given_name")?;
         for kind in NotificationKind::ALL {
-            list.push(Preference { student_id, student_name: name.clone(), kind, enabled: wants(conn, guardian_id, student_id, kind).await? });
+            list.push(Preference {
+                student_id,
+                student_name: name.clone(),
+                kind,
+                enabled: wants(conn, guardian_id, student_id, kind).await?,
+            });
         }
     }
     Ok(list)
 }
 
-pub async fn set_preference(conn: &mut AnyConnection, school_id: i64, guardian_id: i64, student_id: i64, kind: NotificationKind, enabled: bool) -> Result<(), sqlx::Error> {
+pub async fn set_preference(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    guardian_id: i64,
+    student_id: i64,
+    kind: NotificationKind,
+    enabled: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO notification_preferences (school_id, guardian_id, student_id, kind, enabled) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (guardian_id, student_id, kind) DO UPDATE SET enabled = excluded.enabled",

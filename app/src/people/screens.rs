@@ -53,6 +53,7 @@ pub fn StaffHomePage() -> impl IntoView {
                 Ok(home) => {
                     let roles = home.roles.clone();
                     let roles_admin = home.roles.contains(&crate::people::StaffRole::SchoolAdmin);
+                    let office = roles.iter().any(|r| matches!(r, crate::people::StaffRole::SchoolAdmin | crate::people::StaffRole::Clerk));
                     let whole_school = home.classes.iter().all(|c| c.subjects.is_empty() && !c.homeroom) && !home.classes.is_empty();
                     view! {
                         <section class="card" data-page="staff-home">
@@ -61,6 +62,7 @@ pub fn StaffHomePage() -> impl IntoView {
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
                         <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
+                        {office.then(|| view! { <crate::fees::screens::OfficeLink /> })}
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -189,6 +191,7 @@ pub fn GuardianHomePage() -> impl IntoView {
             </Suspense>
         </section>
         <crate::verification::screens::LinkHistory />
+        <crate::fees::screens::FeesLink />
     }
 }
 

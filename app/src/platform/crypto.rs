@@ -107,19 +107,18 @@ impl PidCrypto {
         PersonalId::parse(&text).map_err(|_| CryptoError::Undecryptable)
     }
 
-    /// Other personal data kept at rest (e.g. a face image a school chose to keep): the same key,
-    /// bound by the additional data to its `purpose`, so it can never pass for an ID number.
-    pub fn seal_bytes(&self, purpose: &str, plain: &[u8]) -> Vec<u8> {
+    /// Seals another secret kept in the database (e.g. a bank notifier's webhook key) with the
+    /// same key; `purpose` binds it to its column, so it cannot be replayed elsewhere.
+    pub fn seal(&self, plain: &[u8], purpose: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = format!("truongso/{purpose}/v1");
         let sealed = self
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: plain,
-                    aad: aad.as_bytes(),
+                    aad: purpose,
                 },
             )
             .unwrap_or_default();
@@ -130,21 +129,30 @@ impl PidCrypto {
         out
     }
 
-    pub fn open_bytes(&self, purpose: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn open(&self, stored: &[u8], purpose: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if stored.len() < 1 + NONCE_LEN + 16 || stored[0] != FORMAT_V1 {
             return Err(CryptoError::Undecryptable);
         }
         let (nonce, sealed) = stored[1..].split_at(NONCE_LEN);
-        let aad = format!("truongso/{purpose}/v1");
         self.cipher
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: sealed,
-                    aad: aad.as_bytes(),
+                    aad: purpose,
                 },
             )
             .map_err(|_| CryptoError::Undecryptable)
+    }
+
+    /// Other personal data kept at rest (e.g. a face image a school chose to keep): the same key,
+    /// bound by the additional data to its `purpose`, so it can never pass for an ID number.
+    pub fn seal_bytes(&self, purpose: &str, plain: &[u8]) -> Vec<u8> {
+        self.seal(plain, format!("truongso/{purpose}/v1").as_bytes())
+    }
+
+    pub fn open_bytes(&self, purpose: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.open(stored, format!("truongso/{purpose}/v1").as_bytes())
     }
 
     /// The keyed hash used to find a record by its number without decrypting every row.

@@ -98,6 +98,7 @@ error_codes! {
     LeaveDatesReversed = "leave_dates_reversed" => ("Ngày kết thúc phải sau ngày bắt đầu.", "The last day must come after the first."),
     LeaveTooLong = "leave_too_long" => ("Đơn xin nghỉ quá dài; hãy liên hệ giáo viên chủ nhiệm.", "The leave is too long; please contact the homeroom teacher."),
     LeaveInThePast = "leave_in_the_past" => ("Không xin nghỉ cho những ngày đã qua.", "Leave cannot be asked for days already past."),
+    LeaveAlreadyAnswered = "leave_already_answered" => ("Đơn này đã được trả lời.", "This request has already been answered."),
     LeaveReasonMissing = "leave_reason_missing" => ("Hãy ghi lý do xin nghỉ.", "Please give the reason."),
     PushUnavailable = "push_unavailable" => (
         "Trình duyệt này chưa nhận được thông báo. Hãy cài ứng dụng lên màn hình chính rồi thử lại.",
@@ -183,6 +184,26 @@ error_codes! {
         "Không kết nối được tới máy chủ. Kiểm tra mạng và thử lại.",
         "Could not reach the server. Check the connection and try again."
     ),
+    ReceiptReasonRequired = "receipt_reason_required" => (
+        "Cần ghi lý do huỷ biên lai.",
+        "A receipt can only be cancelled with a reason."
+    ),
+    ReceiptAlreadyCancelled = "receipt_already_cancelled" => (
+        "Biên lai này đã được huỷ trước đó.",
+        "This receipt was already cancelled."
+    ),
+    TransferAlreadyAssigned = "transfer_already_assigned" => (
+        "Khoản chuyển khoản này đã được ghi nhận cho khoản thu khác.",
+        "This transfer has already been assigned."
+    ),
+    NoFeeAccount = "no_fee_account" => (
+        "Nhà trường chưa khai báo tài khoản nhận tiền.",
+        "The school has not set up an account to receive payments."
+    ),
+    NothingToPay = "nothing_to_pay" => (
+        "Các khoản đã chọn đã được nộp đủ.",
+        "The chosen notices are already paid."
+    ),
     Internal = "internal" => (
         "Đã có lỗi phía máy chủ. Nhà trường đã được ghi nhận để xử lý.",
         "Something went wrong on the server. It has been logged for the school."
@@ -235,6 +256,7 @@ impl AppError {
             | ErrorCode::LeaveTooLong
             | ErrorCode::LeaveInThePast
             | ErrorCode::LeaveReasonMissing => 422,
+            ErrorCode::LeaveAlreadyAnswered => 409,
             ErrorCode::PasswordTooShort => 422,
             ErrorCode::BridgeUnknown | ErrorCode::BridgeRevoked => 403,
             ErrorCode::DeskResultInvalid => 422,
@@ -249,6 +271,11 @@ impl AppError {
             | ErrorCode::ClaimNotCardHolder
             | ErrorCode::ClaimNotInRecords => 403,
             ErrorCode::PairingCodeInvalid => 400,
+            ErrorCode::ReceiptReasonRequired => 422,
+            ErrorCode::ReceiptAlreadyCancelled
+            | ErrorCode::TransferAlreadyAssigned
+            | ErrorCode::NoFeeAccount
+            | ErrorCode::NothingToPay => 409,
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,

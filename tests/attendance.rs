@@ -1,0 +1,650 @@
+//! Attendance, leave requests and the inbox, through the server functions the screens call, on
+//! both backends; Web Push against an independent receiver.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use app::platform::db::Backend;
+use serde_json::{Value, json};
+
+use crate::support::device::Device;
+use crate::support::{TestApp, spawn_app, workspace_root};
+
+const TEACHER: usize = 3;
+const GUARDIAN: usize = 4;
+const PRINCIPAL: usize = 1;
+
+/// The school's date (UTC+7), `days` from today, as ISO text.
+fn school_day(days: i64) -> String {
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date();
+    let day = today + time::Duration::days(days);
+    format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+struct Family {
+    teacher: Device,
+    guardian: Device,
+    child_id: i64,
+    child_given_name: String,
+    class_id: i64,
+}
+
+/// The demo teacher and the demo guardian, and the guardian's first child's class (which the
+/// teacher teaches: each demo subject teacher teaches every class of the pilot school).
+async fn family(app: &TestApp) -> Family {
+    let teacher = Device::new();
+    teacher.demo_login_as(app, TEACHER, "Staff").await;
+    let guardian = Device::new();
+    guardian.demo_login_as(app, GUARDIAN, "Guardian").await;
+    let (status, children) = guardian.call(app, "my_children", &[]).await;
+    assert_eq!(status, 200, "{children}");
+    let child = children
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["visible"] == true)
+        .expect("a visible child")
+        .clone();
+    let (status, home) = teacher.call(app, "staff_home", &[]).await;
+    assert_eq!(status, 200, "{home}");
+    let class_id = home["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["class_name"] == child["class_name"])
+        .expect("the teacher teaches the child's class")["class_id"]
+        .as_i64()
+        .unwrap();
+    Family {
+        teacher,
+        guardian,
+        child_id: child["student_id"].as_i64().unwrap(),
+        child_given_name: child["name"]["given"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        class_id,
+    }
+}
+
+async fn mark(
+    app: &TestApp,
+    teacher: &Device,
+    class_id: i64,
+    day: &str,
+    marks: Value,
+) -> (u16, Value) {
+    teacher
+        .call_json(
+            app,
+            "save_roll_call",
+            &json!({ "class_id": class_id, "day": day, "marks": marks }),
+        )
+        .await
+}
+
+async fn roll_call_marks_count_once_and_reach_the_guardians_inbox(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+    let class = f.class_id.to_string();
+
+    let (status, sheet) = f
+        .teacher
+        .call(&app, "roll_call", &[("class_id", &class), ("day", "")])
+        .await;
+    assert_eq!(status, 200, "{sheet}");
+    let line = sheet["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["student_id"] == f.child_id)
+        .unwrap();
+    assert_eq!(
+        line["status"], "Present",
+        "everyone is present until marked"
+    );
+
+    let marks = json!([{ "student_id": f.child_id, "status": "AbsentUnexcused", "client_id": "tablet-1-0001" }]);
+    let (status, saved) = mark(&app, &f.teacher, f.class_id, "", marks.clone()).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved, json!({ "applied": 1, "already_had": 0 }));
+    // The tablet sends its queue again after a flaky connection: nothing counts twice.
+    let (_, again) = mark(&app, &f.teacher, f.class_id, "", marks).await;
+    assert_eq!(again, json!({ "applied": 0, "already_had": 1 }));
+
+    let (_, sheet) = f
+        .teacher
+        .call(&app, "roll_call", &[("class_id", &class), ("day", "")])
+        .await;
+    assert_eq!(sheet["taken"], true);
+    let line = sheet["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["student_id"] == f.child_id)
+        .unwrap();
+    assert_eq!(line["status"], "AbsentUnexcused");
+
+    let child = f.child_id.to_string();
+    let (_, counts) = f
+        .guardian
+        .call(&app, "child_absences", &[("student_id", &child)])
+        .await;
+    assert_eq!(counts["unexcused_days"], 1, "{counts}");
+
+    // One message, not two, though the mark arrived twice.
+    let (_, unread) = f.guardian.call(&app, "unread_count", &[]).await;
+    assert_eq!(unread, 1);
+    let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+    let messages = inbox.as_array().unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["kind"], "absence");
+    assert!(
+        messages[0]["title_vi"]
+            .as_str()
+            .unwrap()
+            .contains(&f.child_given_name),
+        "{inbox}"
+    );
+    assert!(
+        !inbox
+            .to_string()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .contains("079")
+    );
+    let id = messages[0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        f.guardian
+            .call(&app, "mark_message_read", &[("id", &id)])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(f.guardian.call(&app, "unread_count", &[]).await.1, 0);
+
+    // Marking a student of another class, through this class's roll call, is refused whole.
+    let (status, body) = mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        "",
+        json!([{ "student_id": 999_999, "status": "Late", "client_id": "tablet-1-0002" }]),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+}
+
+async fn an_approved_leave_shows_in_the_roll_call_and_the_guardian_sees_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+    let child = f.child_id.to_string();
+    let (from, to) = (school_day(3), school_day(4));
+
+    // The rules speak first: a reason is needed, dates in order.
+    let (status, body) = f
+        .guardian
+        .call(
+            &app,
+            "request_leave",
+            &[
+                ("student_id", &child),
+                ("from_day", &to),
+                ("to_day", &from),
+                ("reason", "Ốm"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "leave_dates_reversed", "{body}");
+    let (status, id) = f
+        .guardian
+        .call(
+            &app,
+            "request_leave",
+            &[
+                ("student_id", &child),
+                ("from_day", &from),
+                ("to_day", &to),
+                ("reason", "Cháu bị sốt"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{id}");
+
+    let principal = Device::new();
+    principal.demo_login_as(&app, PRINCIPAL, "Staff").await;
+    let class = f.class_id.to_string();
+    let (_, pending) = principal
+        .call(&app, "class_leave_requests", &[("class_id", &class)])
+        .await;
+    let request = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == id)
+        .expect("pending request")
+        .clone();
+    assert_eq!(request["status"], "pending");
+    assert_eq!(request["reason"], "Cháu bị sốt");
+
+    let leave = id.to_string();
+    let (status, body) = principal
+        .call(
+            &app,
+            "answer_leave",
+            &[
+                ("leave_id", &leave),
+                ("approve", "true"),
+                ("answer", "Đồng ý, chúc cháu mau khỏe"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Answered once: a second answer is refused, not silently applied.
+    let (status, _) = principal
+        .call(
+            &app,
+            "answer_leave",
+            &[("leave_id", &leave), ("approve", "false"), ("answer", "")],
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    let (_, mine) = f
+        .guardian
+        .call(&app, "child_leave_requests", &[("student_id", &child)])
+        .await;
+    assert_eq!(mine[0]["status"], "approved", "{mine}");
+    assert_eq!(mine[0]["answer"], "Đồng ý, chúc cháu mau khỏe");
+    let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+    assert!(
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "leave_answer"),
+        "{inbox}"
+    );
+
+    let (_, sheet) = f
+        .teacher
+        .call(&app, "roll_call", &[("class_id", &class), ("day", &from)])
+        .await;
+    let line = sheet["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["student_id"] == f.child_id)
+        .unwrap();
+    assert_eq!(line["on_leave"], true, "{sheet}");
+}
+
+async fn what_is_not_yours_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+
+    // A class of the other school: the teacher does not teach it.
+    let mut conn = app.conn().await;
+    let foreign_class: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM classes c JOIN schools s ON s.id = c.school_id WHERE s.moet_code = '79000702' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let foreign_student: i64 = sqlx::query_scalar(
+        "SELECT student_id FROM class_enrollments WHERE class_id = $1 AND left_on IS NULL ORDER BY student_id LIMIT 1",
+    )
+    .bind(foreign_class)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    // Another family's child in the guardian's own school.
+    let other_child: i64 = sqlx::query_scalar(
+        "SELECT student_id FROM class_enrollments WHERE class_id = $1 AND left_on IS NULL AND student_id <> $2 ORDER BY student_id LIMIT 1",
+    )
+    .bind(f.class_id)
+    .bind(f.child_id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let (status, _) = f
+        .teacher
+        .call(
+            &app,
+            "roll_call",
+            &[("class_id", &foreign_class.to_string()), ("day", "")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = mark(
+        &app,
+        &f.teacher,
+        foreign_class,
+        "",
+        json!([{ "student_id": foreign_student, "status": "AbsentUnexcused", "client_id": "x-1" }]),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Nothing was written for that class.
+    let mut conn = app.conn().await;
+    let marks: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attendance_marks WHERE student_id = $1")
+            .bind(foreign_student)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(marks, 0);
+    drop(conn);
+
+    let (status, _) = f
+        .guardian
+        .call(
+            &app,
+            "request_leave",
+            &[
+                ("student_id", &other_child.to_string()),
+                ("from_day", &school_day(2)),
+                ("to_day", &school_day(2)),
+                ("reason", "Việc gia đình"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Nor can a teacher ask leave as if a guardian.
+    let (status, _) = f
+        .teacher
+        .call(
+            &app,
+            "request_leave",
+            &[
+                ("student_id", &f.child_id.to_string()),
+                ("from_day", &school_day(2)),
+                ("to_day", &school_day(2)),
+                ("reason", "Việc gia đình"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // Another user's inbox: the teacher cannot read or touch the guardian's message.
+    mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        "",
+        json!([{ "student_id": f.child_id, "status": "AbsentExcused", "client_id": "t-9" }]),
+    )
+    .await;
+    let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+    let message = inbox[0]["id"].as_i64().unwrap().to_string();
+    let (_, teacher_inbox) = f.teacher.call(&app, "my_inbox", &[]).await;
+    assert!(
+        teacher_inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"].as_i64().unwrap().to_string() != message)
+    );
+    assert_eq!(
+        f.teacher
+            .call(&app, "mark_message_read", &[("id", &message)])
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        f.guardian.call(&app, "unread_count", &[]).await.1,
+        1,
+        "still unread for its owner"
+    );
+    // Signed out, nothing at all.
+    assert_eq!(Device::new().call(&app, "my_inbox", &[]).await.0, 401);
+
+    // A push subscription is one device's: another account cannot take it over.
+    let endpoint = "https://push.example.net/send/abc123";
+    let keys = [
+        ("p256dh", P256DH_EXAMPLE),
+        ("auth", "AAAAAAAAAAAAAAAAAAAAAA"),
+    ];
+    let form = [("endpoint", endpoint), keys[0], keys[1]];
+    assert_eq!(f.guardian.call(&app, "subscribe_push", &form).await.0, 200);
+    let (status, body) = f.teacher.call(&app, "subscribe_push", &form).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "push_endpoint_taken");
+    let mut conn = app.conn().await;
+    let owners: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = $1")
+            .bind(endpoint)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(owners, 1);
+    // And an endpoint that is not a push service over https is refused.
+    let (status, _) = f
+        .guardian
+        .call(
+            &app,
+            "subscribe_push",
+            &[("endpoint", "http://10.0.0.1/steal"), keys[0], keys[1]],
+        )
+        .await;
+    assert_eq!(status, 422);
+}
+
+/// An uncompressed P-256 point (any valid one will do for storing a subscription).
+const P256DH_EXAMPLE: &str =
+    "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+
+crate::on_both_backends!(
+    roll_call_marks_count_once_and_reach_the_guardians_inbox,
+    an_approved_leave_shows_in_the_roll_call_and_the_guardian_sees_it,
+    what_is_not_yours_is_refused,
+);
+
+/// The push service stand-in (Python, `http_ece`): a subscription, then one line per push.
+struct PushReceiver {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    subscription: Value,
+}
+
+impl PushReceiver {
+    fn start() -> PushReceiver {
+        let mut child = Command::new("python3")
+            .arg(workspace_root().join("tests/peers/push/receiver.py"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 with http_ece (scripts/test installs it)");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                    let _ = tx.send(value);
+                }
+            }
+        });
+        let subscription = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the receiver's subscription");
+        PushReceiver {
+            child,
+            lines,
+            subscription,
+        }
+    }
+
+    /// The next push it decrypted (the wait ends as soon as one arrives).
+    fn next(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a push within a minute");
+        line.get("received")
+            .cloned()
+            .unwrap_or_else(|| panic!("the receiver refused a push: {line}"))
+    }
+}
+
+impl Drop for PushReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_push_is_decrypted_by_an_independent_receiver_and_gone_subscriptions_are_removed() {
+    let receiver = PushReceiver::start();
+    let app = spawn_app(Backend::Sqlite).await;
+    let f = family(&app).await;
+    let sub = &receiver.subscription;
+    let form = |endpoint: &str| {
+        vec![
+            ("endpoint", endpoint.to_string()),
+            ("p256dh", sub["p256dh"].as_str().unwrap().to_string()),
+            ("auth", sub["auth"].as_str().unwrap().to_string()),
+        ]
+    };
+    let ok = form(sub["endpoint"].as_str().unwrap());
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let gone = form(sub["gone_endpoint"].as_str().unwrap());
+    let gone: Vec<(&str, &str)> = gone.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // An old phone of the guardian's, dropped by its push service (it answers 410), subscribed
+    // first; then the phone in use.
+    assert_eq!(f.guardian.call(&app, "subscribe_push", &gone).await.0, 200);
+    assert_eq!(f.guardian.call(&app, "subscribe_push", &ok).await.0, 200);
+
+    mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        "",
+        json!([{ "student_id": f.child_id, "status": "AbsentUnexcused", "client_id": "p-1" }]),
+    )
+    .await;
+    let push = receiver.next();
+    assert_eq!(push["kind"], "absence");
+    assert!(
+        push["title"]
+            .as_str()
+            .unwrap()
+            .contains(&f.child_given_name),
+        "{push}"
+    );
+    assert_eq!(push["link"], "/guardian");
+    // No personal ID number travels through the push service.
+    let digits: String = push
+        .to_string()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { c } else { ' ' })
+        .collect();
+    assert!(
+        digits.split_whitespace().all(|run| run.len() < 12),
+        "{push}"
+    );
+
+    // The job sends a message's pushes in the order the devices subscribed, so the gone one was
+    // handled before this push arrived: it is removed, the phone in use stays.
+    let mut conn = app.conn().await;
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT endpoint FROM push_subscriptions ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(left, vec![sub["endpoint"].as_str().unwrap().to_string()]);
+    drop(conn);
+
+    // A child the guardian chose not to hear about for absences: the inbox still gets it, the
+    // phone does not; the next kind they do want arrives.
+    let child = f.child_id.to_string();
+    let (status, _) = f
+        .guardian
+        .call(
+            &app,
+            "set_notification_preference",
+            &[
+                ("student_id", &child),
+                ("kind", "Absence"),
+                ("enabled", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        "",
+        json!([{ "student_id": f.child_id, "status": "Late", "client_id": "p-2" }]),
+    )
+    .await;
+    mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        "",
+        json!([{ "student_id": f.child_id, "status": "AbsentExcused", "client_id": "p-3" }]),
+    )
+    .await;
+    let principal = Device::new();
+    principal.demo_login_as(&app, PRINCIPAL, "Staff").await;
+    let (_, leave) = f
+        .guardian
+        .call(
+            &app,
+            "request_leave",
+            &[
+                ("student_id", &child),
+                ("from_day", &school_day(5)),
+                ("to_day", &school_day(5)),
+                ("reason", "Khám răng"),
+            ],
+        )
+        .await;
+    let leave = leave.to_string();
+    assert_eq!(
+        principal
+            .call(
+                &app,
+                "answer_leave",
+                &[
+                    ("leave_id", &leave),
+                    ("approve", "false"),
+                    ("answer", "Xin đổi ngày")
+                ]
+            )
+            .await
+            .0,
+        200
+    );
+    let next = receiver.next();
+    assert_eq!(
+        next["kind"], "leave_answer",
+        "the muted absence was not pushed: {next}"
+    );
+    let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+    let kinds: Vec<&str> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "absence").count(),
+        2,
+        "every message stays in the inbox: {kinds:?}"
+    );
+}
