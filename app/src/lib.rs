@@ -89,6 +89,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/staff/grades") view=grades::screens::GradesHomePage />
+                    <Route path=path!("/staff/grades/sheet/:class/:subject/:semester") view=grades::screens::ScoreSheetPage />
+                    <Route path=path!("/staff/grades/class/:class") view=grades::screens::ClassResultsPage />
+                    <Route path=path!("/staff/grades/admin") view=grades::screens::GradeAdminPage />
+                    <Route path=path!("/grades/child/:id") view=grades::screens::ChildGradesPage />
                 </Routes>
             </main>
         </Router>

@@ -15,6 +15,13 @@ const SHELL = [
   '/icons/icon-512.png',
 ];
 const NETWORK_TIMEOUT_MS = 8000;
+// Pages that keep working offline: their last copy is kept (the data comes from the device's own
+// storage, the page only needs its frame). Removed at logout ('forget-pages').
+const OFFLINE_PAGES = ['/staff/grades/sheet/', '/grades/child/'];
+
+function keepsOffline(pathname) {
+  return OFFLINE_PAGES.some((prefix) => pathname.startsWith(prefix));
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -52,6 +59,21 @@ self.addEventListener('fetch', (event) => {
   // Server functions and health checks are never served from a cache.
   if (url.pathname.startsWith('/api/') || url.pathname === '/readyz' || url.pathname === '/healthz') return;
 
+  if (request.mode === 'navigate' && keepsOffline(url.pathname)) {
+    event.respondWith(
+      fetchWithTimeout(request)
+        .then((response) => {
+          if (response.ok) {
+            const copy = response.clone();
+            caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
+          }
+          return response;
+        })
+        .catch(() => caches.match(url.pathname, { cacheName: CACHE })
+          .then((hit) => hit || caches.match('/offline.html', { cacheName: CACHE }))),
+    );
+    return;
+  }
   if (request.mode === 'navigate') {
     event.respondWith(
       fetchWithTimeout(request).catch(() => caches.match('/offline.html', { cacheName: CACHE })),
@@ -70,6 +92,27 @@ self.addEventListener('fetch', (event) => {
         })
         .catch(() => caches.match(url.pathname, { cacheName: CACHE })
           .then((hit) => hit || Promise.reject(new Error('offline')))),
+    );
+  }
+});
+
+// The page asks to keep itself for offline use (its first visit happens before this worker
+// controls it), or, at logout, to forget every kept page.
+self.addEventListener('message', (event) => {
+  const data = event.data || {};
+  if (data.type === 'keep-page' && typeof data.path === 'string' && keepsOffline(data.path)) {
+    event.waitUntil(
+      fetch(data.path, { credentials: 'same-origin' })
+        .then((response) => response.ok && caches.open(CACHE).then((cache) => cache.put(data.path, response)))
+        .catch(() => undefined),
+    );
+  } else if (data.type === 'forget-pages') {
+    event.waitUntil(
+      caches.open(CACHE).then((cache) => cache.keys().then((requests) => Promise.all(
+        requests
+          .filter((r) => keepsOffline(new URL(r.url).pathname))
+          .map((r) => cache.delete(r)),
+      ))),
     );
   }
 });

@@ -15,6 +15,8 @@ pub mod rules;
 pub mod screens;
 
 #[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
 pub mod excel;
 #[cfg(feature = "hydrate")]
 pub mod offline;

@@ -48,6 +48,7 @@ pub fn StaffHomePage() -> impl IntoView {
                         <section class="card" data-page="staff-home">
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
+                            <a class="button" href="/staff/grades" data-link="grades">{move || i18n.t(crate::grades::screens::GradesText::Title)}</a>
                         </section>
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
@@ -142,6 +143,9 @@ pub fn GuardianHomePage() -> impl IntoView {
                                                     {move || i18n.t(PeopleText::Class)} " " {child.class_name.clone().unwrap_or_default()}
                                                     " · " {move || i18n.t(relation)}
                                                 </span>
+                                                <a class="button button-small" href=format!("/grades/child/{}", child.student_id) data-child-grades=child.student_id.to_string()>
+                                                    {move || i18n.t(crate::grades::screens::GradesText::Scores)}
+                                                </a>
                                             }.into_any()
                                         } else {
                                             view! { <span class="list-meta">{move || i18n.t(PeopleText::PendingVerification)}</span> }.into_any()
