@@ -9,6 +9,7 @@ mod support;
 mod authorization;
 mod backup;
 mod data_layer;
+mod grades;
 mod identity;
 mod login;
 mod pwa;

@@ -3,6 +3,9 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+// Leptos views are nested types; the grade sheets nest deeply.
+#![recursion_limit = "256"]
+
 pub mod grades;
 pub mod home;
 pub mod i18n;

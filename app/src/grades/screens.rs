@@ -195,6 +195,7 @@ pub fn GradesHomePage() -> impl IntoView {
             </Suspense>
         </section>
     }
+    .into_any()
 }
 
 /// Where the sheet on screen came from.
@@ -646,6 +647,7 @@ pub fn ScoreSheetPage() -> impl IntoView {
             {move || state.view.with(|v| v.clone()).map(|v| view! { <SheetTools state sheet=v /> })}
         </section>
     }
+    .into_any()
 }
 
 fn sheet_notice(sheet: &SheetView, lang: Lang) -> Option<AnyView> {
@@ -742,6 +744,7 @@ fn SheetTable(state: SheetState, sheet: SheetView) -> impl IntoView {
             </table>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -841,6 +844,7 @@ fn SheetCell(
             {move || error().map(|message| view! { <span class="cell-error" role="alert" data-cell-error=format!("{student_id}-{}", column.code())>{message}</span> })}
         </td>
     }
+    .into_any()
 }
 
 /// Edits the server would not take as they were: changed elsewhere (the teacher chooses), or
@@ -928,6 +932,7 @@ fn Conflicts(state: SheetState) -> impl IntoView {
             })
         }}
     }
+    .into_any()
 }
 
 /// History of the selected cell, Excel export and import, and (after locking) corrections.
@@ -1115,6 +1120,7 @@ fn SheetTools(state: SheetState, sheet: SheetView) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 fn status_text(code: &str) -> GradesText {
@@ -1234,7 +1240,7 @@ pub fn ClassResultsPage() -> impl IntoView {
                                                     <td data-status=student_id.to_string()>{s.status.clone().map(|c| move || i18n.t(status_text(&c)))}</td>
                                                     <td>{s.award.map(|a| move || a.text(i18n.lang()))}</td>
                                                 </tr>
-                                            }
+                                            }.into_any()
                                         }).collect_view()}
                                     </tbody>
                                 </table>
@@ -1246,6 +1252,7 @@ pub fn ClassResultsPage() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 /// The school admin: entry windows and corrections to decide.
@@ -1319,6 +1326,7 @@ pub fn GradeAdminPage() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 /// A child's grades for a parent (or the student): released scores, what is new since the last
@@ -1394,11 +1402,12 @@ pub fn ChildGradesPage() -> impl IntoView {
                                     }).collect_view()}
                                     {subject.year_average.map(|a| view! { <span class="score-chip average">{i18n.t(GradesText::YearAverage)} " " <strong>{a.written_to_one_decimal(lang)}</strong></span> })}
                                 </li>
-                            }
+                            }.into_any()
                         }).collect_view()}
                     </ul>
                 }
             })}
         </section>
     }
+    .into_any()
 }
