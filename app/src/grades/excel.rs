@@ -223,6 +223,14 @@ fn row_error(row: usize, column: Option<&str>, code: ErrorCode, detail: Option<S
     }
 }
 
+/// Student codes are digits that Excel may have turned into a number, losing leading zeros.
+fn same_code(own: &str, given: &str) -> bool {
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    !given.is_empty()
+        && (own == given
+            || (digits(own) && digits(given) && own.trim_start_matches('0') == given.trim_start_matches('0')))
+}
+
 /// Reads a workbook against the sheet it is meant for: every change it would make (to cells
 /// whose value differs), and every row that cannot be read, with its row number and reason.
 /// An empty cell changes nothing.
@@ -283,7 +291,7 @@ pub fn preview(bytes: &[u8], sheet: &SheetView) -> Result<ImportPreview, AppErro
         let Some(student) = sheet
             .students
             .iter()
-            .find(|s| !code.is_empty() && s.moet_code.as_deref() == Some(code.as_str()))
+            .find(|s| s.moet_code.as_deref().is_some_and(|own| same_code(own, &code)))
         else {
             preview.errors.push(row_error(
                 number,
@@ -531,6 +539,14 @@ mod tests {
             preview(&bytes, &sheet()).unwrap_err().code,
             ErrorCode::ImportMissingColumn
         );
+    }
+
+    #[test]
+    fn codes_typed_as_numbers_still_match() {
+        assert!(same_code("0007010001", "7010001"));
+        assert!(same_code("HS001", "HS001"));
+        assert!(!same_code("HS001", "HS1"));
+        assert!(!same_code("0007010001", ""));
     }
 
     #[test]
