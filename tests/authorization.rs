@@ -231,7 +231,9 @@ async fn every_server_function_admits_exactly_the_right_people() {
     )
     .await;
     let enrolled = |class: i64| {
-        format!("SELECT student_id FROM class_enrollments WHERE class_id = {class} ORDER BY student_id LIMIT 1")
+        format!(
+            "SELECT student_id FROM class_enrollments WHERE class_id = {class} ORDER BY student_id LIMIT 1"
+        )
     };
     let student_a = id(&app, &enrolled(class_a)).await;
     let student_b = id(&app, &enrolled(class_b)).await;
@@ -394,7 +396,10 @@ async fn every_server_function_admits_exactly_the_right_people() {
             "score_history",
             with(
                 sheet(class_a, literature_1),
-                &[("student_id", student_a.to_string()), ("column", "tx1".into())],
+                &[
+                    ("student_id", student_a.to_string()),
+                    ("column", "tx1".into()),
+                ],
             ),
             vec!["admin_1", "teacher_1"],
         ),

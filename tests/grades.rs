@@ -59,7 +59,10 @@ async fn first_student(app: &TestApp, class: i64) -> i64 {
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-    store::class_students(&mut conn, school, class).await.unwrap()[0].student_id
+    store::class_students(&mut conn, school, class)
+        .await
+        .unwrap()[0]
+        .student_id
 }
 
 async fn context(app: &TestApp, class: i64, subject: i64) -> (ClassContext, SubjectInfo) {
@@ -214,7 +217,7 @@ async fn a_resent_edit_is_applied_exactly_once(backend: Backend) {
         version: 1,
         value: Some(CellValue::Score(Score::parse("7.5").unwrap())),
     };
-    assert_eq!(first, [applied.clone()]);
+    assert_eq!(first, std::slice::from_ref(&applied));
     assert_eq!(again, [applied]);
     drop(conn);
     assert_eq!(history_count(&app, student, maths, "tx1").await, 1);
@@ -225,7 +228,10 @@ async fn a_resent_edit_is_applied_exactly_once(backend: Backend) {
     let outcome = store::apply_edits(&mut conn, &batch, &[newer], 300)
         .await
         .unwrap();
-    assert!(matches!(&outcome[0], EditOutcome::Applied { version: 2, .. }), "{outcome:?}");
+    assert!(
+        matches!(&outcome[0], EditOutcome::Applied { version: 2, .. }),
+        "{outcome:?}"
+    );
     // Someone else's edit on the old version is a conflict, with both values.
     let stale = edit("device-3", student, Column::Regular(1), "9", 1);
     let outcome = store::apply_edits(&mut conn, &batch, &[stale], 400)
@@ -349,9 +355,16 @@ async fn locking_refuses_edits_until_a_correction_is_approved(backend: Backend) 
     .await
     .unwrap();
     assert_eq!(row.get::<String, _>("source"), "correction");
-    assert_eq!(row.get::<Option<String>, _>("new_value").as_deref(), Some("10"));
+    assert_eq!(
+        row.get::<Option<String>, _>("new_value").as_deref(),
+        Some("10")
+    );
     assert!(row.get::<Option<String>, _>("old_value").is_some());
-    assert!(row.get::<Option<String>, _>("reason").unwrap().contains("question 3"));
+    assert!(
+        row.get::<Option<String>, _>("reason")
+            .unwrap()
+            .contains("question 3")
+    );
     assert_eq!(row.get::<Option<i64>, _>("correction_id"), Some(correction));
 }
 
@@ -374,7 +387,11 @@ async fn parents_see_only_released_columns_and_what_is_new(backend: Backend) {
     let view = store::child_grades(&mut conn, &actor, child, viewer, now)
         .await
         .unwrap();
-    let maths_view = view.subjects.iter().find(|s| s.subject_id == maths).unwrap();
+    let maths_view = view
+        .subjects
+        .iter()
+        .find(|s| s.subject_id == maths)
+        .unwrap();
     let columns: Vec<Column> = maths_view.semesters[0]
         .scores
         .iter()
@@ -391,7 +408,11 @@ async fn parents_see_only_released_columns_and_what_is_new(backend: Backend) {
     let again = store::child_grades(&mut conn, &actor, child, viewer, now + 10)
         .await
         .unwrap();
-    let maths_again = again.subjects.iter().find(|s| s.subject_id == maths).unwrap();
+    let maths_again = again
+        .subjects
+        .iter()
+        .find(|s| s.subject_id == maths)
+        .unwrap();
     assert!(maths_again.semesters[0].scores.iter().all(|s| !s.new));
     let (class_context, _) = context(&app, class, maths).await;
     let teacher = teacher_of(&app, class, maths).await;
@@ -468,7 +489,9 @@ async fn fill_year(app: &TestApp, class: &ClassContext, student: i64, score: &st
                     correction_id: None,
                     staff_id: None,
                 };
-                store::write_cell(&mut conn, &cell, &write, 100).await.unwrap();
+                store::write_cell(&mut conn, &cell, &write, 100)
+                    .await
+                    .unwrap();
             }
         }
     }
@@ -485,7 +508,14 @@ async fn promotion_reads_the_days_absent(backend: Backend) {
             .unwrap()
     };
     let (a, b) = (students[0].student_id, students[1].student_id);
-    let homeroom = id(&app, &format!("SELECT staff_id FROM teaching_assignments WHERE class_id = {} AND kind = 'homeroom'", class.class_id)).await;
+    let homeroom = id(
+        &app,
+        &format!(
+            "SELECT staff_id FROM teaching_assignments WHERE class_id = {} AND kind = 'homeroom'",
+            class.class_id
+        ),
+    )
+    .await;
     let actor = staff_actor(homeroom);
     fill_year(&app, &class, a, "9.5").await;
     fill_year(&app, &class, b, "9.5").await;
@@ -494,14 +524,31 @@ async fn promotion_reads_the_days_absent(backend: Backend) {
     let second = store::semester_id(&mut conn, class.school_id, class.school_year_id, 2)
         .await
         .unwrap();
-    store::set_window(&mut conn, &Actor::system(), class.school_id, second, WindowStatus::Open, None, 1)
-        .await
-        .unwrap();
+    store::set_window(
+        &mut conn,
+        &Actor::system(),
+        class.school_id,
+        second,
+        WindowStatus::Open,
+        None,
+        1,
+    )
+    .await
+    .unwrap();
     for student in [a, b] {
         for semester in [1, 2] {
-            store::save_conduct(&mut conn, &actor, &class, student, semester, Some(Level::Good), homeroom, 2)
-                .await
-                .unwrap();
+            store::save_conduct(
+                &mut conn,
+                &actor,
+                &class,
+                student,
+                semester,
+                Some(Level::Good),
+                homeroom,
+                2,
+            )
+            .await
+            .unwrap();
         }
     }
     store::save_absences(&mut conn, &actor, &class, a, Some(45), homeroom, 3)
@@ -513,7 +560,13 @@ async fn promotion_reads_the_days_absent(backend: Backend) {
     let results = store::class_results(&mut conn, &actor, &class, true, 4)
         .await
         .unwrap();
-    let line = |student: i64| results.students.iter().find(|s| s.student_id == student).unwrap();
+    let line = |student: i64| {
+        results
+            .students
+            .iter()
+            .find(|s| s.student_id == student)
+            .unwrap()
+    };
     assert_eq!(line(a).learning, [Some(Level::Good); 3]);
     assert_eq!(line(a).conduct, [Some(Level::Good); 3]);
     assert_eq!(line(a).status.as_deref(), Some("promoted"));
@@ -545,11 +598,13 @@ struct Caller {
 async fn session(app: &TestApp, kind: PersonaKind, table: &str, record: i64) -> Caller {
     let mut conn = app.conn().await;
     let now = app.state.clock.unix();
-    let row = sqlx::query(&format!("SELECT school_id, pid_hash FROM {table} WHERE id = $1"))
-        .bind(record)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let row = sqlx::query(&format!(
+        "SELECT school_id, pid_hash FROM {table} WHERE id = $1"
+    ))
+    .bind(record)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
     let (school, hash): (i64, Vec<u8>) = (row.get("school_id"), row.get("pid_hash"));
     let account = app::identity::accounts::upsert_citizen(&mut conn, &hash, "test", Some(2), now)
         .await
@@ -581,7 +636,12 @@ async fn session(app: &TestApp, kind: PersonaKind, table: &str, record: i64) -> 
     }
 }
 
-async fn call(app: &TestApp, caller: &Caller, endpoint: &str, form: &[(String, String)]) -> (u16, Value) {
+async fn call(
+    app: &TestApp,
+    caller: &Caller,
+    endpoint: &str,
+    form: &[(String, String)],
+) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(app.url(&format!("/api/{endpoint}")))
         .header(app::identity::CSRF_HEADER, &caller.csrf)
@@ -595,7 +655,10 @@ async fn call(app: &TestApp, caller: &Caller, endpoint: &str, form: &[(String, S
 }
 
 fn form(pairs: &[(&str, String)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// The form of `save_scores` with these edits (value, column, student, base version).
@@ -606,7 +669,10 @@ fn save_form(class: i64, subject: i64, edits: &[(&str, &str, i64, i64)]) -> Vec<
         ("semester", "1".into()),
     ]);
     for (i, (value, column, student, base)) in edits.iter().enumerate() {
-        pairs.push((format!("edits[{i}][client_id]"), format!("test-{i}-{value}-{student}")));
+        pairs.push((
+            format!("edits[{i}][client_id]"),
+            format!("test-{i}-{value}-{student}"),
+        ));
         pairs.push((format!("edits[{i}][student_id]"), student.to_string()));
         pairs.push((format!("edits[{i}][column]"), column.to_string()));
         pairs.push((format!("edits[{i}][value]"), value.to_string()));
@@ -625,22 +691,46 @@ async fn a_teacher_may_not_edit_another_teachers_subject_or_class() {
     let maths_teacher = teacher_of(&app, class, maths).await;
     let teacher = session(&app, PersonaKind::Staff, "staff", maths_teacher).await;
 
-    let (status, body) = call(&app, &teacher, "save_scores", &save_form(class, maths, &[("8", "tx4", student, 0)])).await;
+    let (status, body) = call(
+        &app,
+        &teacher,
+        "save_scores",
+        &save_form(class, maths, &[("8", "tx4", student, 0)]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["outcome"], "applied");
 
     // Literature in the same class is another teacher's.
-    let (status, body) = call(&app, &teacher, "save_scores", &save_form(class, literature, &[("8", "tx1", student, 0)])).await;
+    let (status, body) = call(
+        &app,
+        &teacher,
+        "save_scores",
+        &save_form(class, literature, &[("8", "tx1", student, 0)]),
+    )
+    .await;
     assert_eq!((status, body), (403, json!({"error": "forbidden"})));
     // Mathematics in a class of the other school is another teacher's too.
     let other_class = class_id(&app, OTHER_SCHOOL, "6A2").await;
     let other_student = first_student(&app, other_class).await;
     let other_maths = subject_id(&app, OTHER_SCHOOL, "TOAN").await;
-    let (status, _) = call(&app, &teacher, "save_scores", &save_form(other_class, other_maths, &[("8", "tx1", other_student, 0)])).await;
+    let (status, _) = call(
+        &app,
+        &teacher,
+        "save_scores",
+        &save_form(other_class, other_maths, &[("8", "tx1", other_student, 0)]),
+    )
+    .await;
     assert_eq!(status, 403);
     // A student of another class is not on this sheet.
     let stranger = first_student(&app, class_id(&app, PILOT, "7A1").await).await;
-    let (_, body) = call(&app, &teacher, "save_scores", &save_form(class, maths, &[("8", "tx1", stranger, 0)])).await;
+    let (_, body) = call(
+        &app,
+        &teacher,
+        "save_scores",
+        &save_form(class, maths, &[("8", "tx1", stranger, 0)]),
+    )
+    .await;
     assert_eq!(body[0]["error"], "not_found");
     assert_eq!(stored_value(&app, stranger, maths, "tx1").await, None);
     // Releasing and importing belong to the subject teacher as well.
@@ -666,7 +756,13 @@ async fn impossible_scores_are_refused_with_a_clear_reason() {
     let class = class_id(&app, PILOT, "6A2").await;
     let maths = subject_id(&app, PILOT, "TOAN").await;
     let student = first_student(&app, class).await;
-    let teacher = session(&app, PersonaKind::Staff, "staff", teacher_of(&app, class, maths).await).await;
+    let teacher = session(
+        &app,
+        PersonaKind::Staff,
+        "staff",
+        teacher_of(&app, class, maths).await,
+    )
+    .await;
     let (status, body) = call(
         &app,
         &teacher,
@@ -689,20 +785,37 @@ async fn impossible_scores_are_refused_with_a_clear_reason() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| o["error"].as_str().unwrap_or(o["outcome"].as_str().unwrap()))
+        .map(|o| {
+            o["error"]
+                .as_str()
+                .unwrap_or(o["outcome"].as_str().unwrap())
+        })
         .collect();
     assert_eq!(
         codes,
-        ["score_out_of_range", "score_out_of_range", "score_not_a_number", "score_too_precise", "applied"]
+        [
+            "score_out_of_range",
+            "score_out_of_range",
+            "score_not_a_number",
+            "score_too_precise",
+            "applied"
+        ]
     );
     // The hint: scores are recorded to one decimal, e.g. 7.3.
     assert_eq!(body[3]["suggestion"], "7.3");
     assert!(
-        app::i18n::Translate::text(&app::platform::error::ErrorCode::ScoreTooPrecise, app::i18n::Lang::En)
-            .contains("e.g. 7.3")
+        app::i18n::Translate::text(
+            &app::platform::error::ErrorCode::ScoreTooPrecise,
+            app::i18n::Lang::En
+        )
+        .contains("e.g. 7.3")
     );
     for column in ["tx1", "tx2", "tx3", "tx4"] {
-        assert_eq!(stored_value(&app, student, maths, column).await, None, "{column}");
+        assert_eq!(
+            stored_value(&app, student, maths, column).await,
+            None,
+            "{column}"
+        );
     }
     assert_eq!(stored_value(&app, student, maths, "gk").await, Some(75));
 }
@@ -710,19 +823,49 @@ async fn impossible_scores_are_refused_with_a_clear_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_may_not_read_another_familys_child() {
     let app = spawn_app(Backend::Sqlite).await;
-    let lan = id(&app, "SELECT guardian_id FROM guardian_links WHERE status = 'verified' LIMIT 1").await;
-    let own = id(&app, &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {lan} LIMIT 1")).await;
+    let lan = id(
+        &app,
+        "SELECT guardian_id FROM guardian_links WHERE status = 'verified' LIMIT 1",
+    )
+    .await;
+    let own = id(
+        &app,
+        &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {lan} LIMIT 1"),
+    )
+    .await;
     let other = id(&app, &format!("SELECT id FROM students WHERE school_id = {PILOT} AND id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan}) LIMIT 1")).await;
     let parent = session(&app, PersonaKind::Guardian, "guardians", lan).await;
-    let (status, body) = call(&app, &parent, "child_grades", &form(&[("student_id", own.to_string())])).await;
+    let (status, body) = call(
+        &app,
+        &parent,
+        "child_grades",
+        &form(&[("student_id", own.to_string())]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(&app, &parent, "child_grades", &form(&[("student_id", other.to_string())])).await;
+    let (status, body) = call(
+        &app,
+        &parent,
+        "child_grades",
+        &form(&[("student_id", other.to_string())]),
+    )
+    .await;
     assert_eq!((status, body), (403, json!({"error": "forbidden"})));
     // A guardian whose link is not verified sees nothing of the child (the school's default).
     let unverified = id(&app, &format!("SELECT guardian_id FROM guardian_links WHERE status = 'unverified' AND school_id = {PILOT} LIMIT 1")).await;
-    let child = id(&app, &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {unverified} LIMIT 1")).await;
+    let child = id(
+        &app,
+        &format!("SELECT student_id FROM guardian_links WHERE guardian_id = {unverified} LIMIT 1"),
+    )
+    .await;
     let pending_parent = session(&app, PersonaKind::Guardian, "guardians", unverified).await;
-    let (status, _) = call(&app, &pending_parent, "child_grades", &form(&[("student_id", child.to_string())])).await;
+    let (status, _) = call(
+        &app,
+        &pending_parent,
+        "child_grades",
+        &form(&[("student_id", child.to_string())]),
+    )
+    .await;
     assert_eq!(status, 403);
 }
 
@@ -732,17 +875,36 @@ async fn an_edit_after_locking_needs_an_approved_correction() {
     let class = class_id(&app, PILOT, "6A1").await;
     let maths = subject_id(&app, PILOT, "TOAN").await;
     let student = first_student(&app, class).await;
-    let teacher = session(&app, PersonaKind::Staff, "staff", teacher_of(&app, class, maths).await).await;
+    let teacher = session(
+        &app,
+        PersonaKind::Staff,
+        "staff",
+        teacher_of(&app, class, maths).await,
+    )
+    .await;
     let admin_id = id(&app, &format!("SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = 'school_admin' AND s.school_id = {PILOT}")).await;
     let admin = session(&app, PersonaKind::Staff, "staff", admin_id).await;
-    let semester = id(&app, &format!("SELECT s.id FROM semesters s WHERE s.school_id = {PILOT} AND s.number = 1")).await;
+    let semester = id(
+        &app,
+        &format!("SELECT s.id FROM semesters s WHERE s.school_id = {PILOT} AND s.number = 1"),
+    )
+    .await;
     // Only the school admin locks.
-    let lock = form(&[("semester_id", semester.to_string()), ("status", "locked".into())]);
+    let lock = form(&[
+        ("semester_id", semester.to_string()),
+        ("status", "locked".into()),
+    ]);
     assert_eq!(call(&app, &teacher, "set_grade_window", &lock).await.0, 403);
     assert_eq!(call(&app, &admin, "set_grade_window", &lock).await.0, 200);
     let before = stored_value(&app, student, maths, "gk").await;
     let version = id(&app, &format!("SELECT version FROM scores WHERE student_id = {student} AND subject_id = {maths} AND column_key = 'gk'")).await;
-    let (_, body) = call(&app, &teacher, "save_scores", &save_form(class, maths, &[("10", "gk", student, version)])).await;
+    let (_, body) = call(
+        &app,
+        &teacher,
+        "save_scores",
+        &save_form(class, maths, &[("10", "gk", student, version)]),
+    )
+    .await;
     assert_eq!(body[0]["error"], "grades_locked", "{body}");
     let correction = |reason: &str| {
         form(&[
@@ -756,15 +918,33 @@ async fn an_edit_after_locking_needs_an_approved_correction() {
         ])
     };
     let (status, body) = call(&app, &teacher, "request_correction", &correction("")).await;
-    assert_eq!((status, body["error"].as_str()), (422, Some("correction_reason_required")));
-    let (status, body) = call(&app, &teacher, "request_correction", &correction("Cộng sai điểm / wrong sum")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("correction_reason_required"))
+    );
+    let (status, body) = call(
+        &app,
+        &teacher,
+        "request_correction",
+        &correction("Cộng sai điểm / wrong sum"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let correction_id = body.as_i64().unwrap();
     assert_eq!(stored_value(&app, student, maths, "gk").await, before);
     // The teacher cannot approve their own correction; the admin can.
-    let decide = form(&[("correction_id", correction_id.to_string()), ("approve", "true".into())]);
-    assert_eq!(call(&app, &teacher, "decide_correction", &decide).await.0, 403);
-    assert_eq!(call(&app, &admin, "decide_correction", &decide).await.0, 200);
+    let decide = form(&[
+        ("correction_id", correction_id.to_string()),
+        ("approve", "true".into()),
+    ]);
+    assert_eq!(
+        call(&app, &teacher, "decide_correction", &decide).await.0,
+        403
+    );
+    assert_eq!(
+        call(&app, &admin, "decide_correction", &decide).await.0,
+        200
+    );
     assert_eq!(stored_value(&app, student, maths, "gk").await, Some(100));
     let (status, history) = call(
         &app,
@@ -806,7 +986,13 @@ async fn an_import_with_a_wrong_student_code_applies_nothing() {
     let app = spawn_app(Backend::Sqlite).await;
     let class = class_id(&app, PILOT, "6A2").await;
     let maths = subject_id(&app, PILOT, "TOAN").await;
-    let teacher = session(&app, PersonaKind::Staff, "staff", teacher_of(&app, class, maths).await).await;
+    let teacher = session(
+        &app,
+        PersonaKind::Staff,
+        "staff",
+        teacher_of(&app, class, maths).await,
+    )
+    .await;
     let (codes, ids): (Vec<String>, Vec<i64>) = {
         let mut conn = app.conn().await;
         let school: i64 = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
@@ -842,9 +1028,16 @@ async fn an_import_with_a_wrong_student_code_applies_nothing() {
     assert_eq!(preview["errors"][0]["error"], "import_unknown_student");
     assert_eq!(preview["errors"].as_array().unwrap().len(), 1);
     let (status, body) = call(&app, &teacher, "apply_score_import", &args(bad)).await;
-    assert_eq!((status, body["error"].as_str()), (422, Some("import_has_errors")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("import_has_errors"))
+    );
     for student in &ids {
-        assert_eq!(stored_value(&app, *student, maths, "tx1").await, None, "nothing applied");
+        assert_eq!(
+            stored_value(&app, *student, maths, "tx1").await,
+            None,
+            "nothing applied"
+        );
     }
     // The same file without the bad row goes in whole.
     let good = workbook(&[
@@ -861,7 +1054,11 @@ async fn an_import_with_a_wrong_student_code_applies_nothing() {
         &app,
         &teacher,
         "export_score_sheet",
-        &form(&[("class_id", class.to_string()), ("subject_id", maths.to_string()), ("semester", "1".into())]),
+        &form(&[
+            ("class_id", class.to_string()),
+            ("subject_id", maths.to_string()),
+            ("semester", "1".into()),
+        ]),
     )
     .await;
     assert_eq!(status, 200);
@@ -882,7 +1079,12 @@ mod browser {
 
     async fn demo_login(browser: &Browser, base: &str, role: &str) {
         browser.client.goto(&format!("{base}/login")).await.unwrap();
-        browser.wait_for("a[data-login='vneid']").await.click().await.unwrap();
+        browser
+            .wait_for("a[data-login='vneid']")
+            .await
+            .click()
+            .await
+            .unwrap();
         browser.wait_for("[data-demo-idp='true']").await;
         browser
             .wait_for(&format!("a[data-demo-login='{role}']"))
@@ -894,7 +1096,12 @@ mod browser {
 
     async fn teacher_logs_in(browser: &Browser, base: &str) {
         demo_login(browser, base, "teacher").await;
-        browser.wait_for("button[data-persona='staff']").await.click().await.unwrap();
+        browser
+            .wait_for("button[data-persona='staff']")
+            .await
+            .click()
+            .await
+            .unwrap();
         browser.wait_for("[data-page='staff-home']").await;
         // The service worker takes over, so the sheet is kept for offline use.
         let controlled = browser
@@ -924,7 +1131,9 @@ mod browser {
     }
 
     async fn type_in(browser: &Browser, cell: &str, text: &str) {
-        let input = browser.wait_for(&format!("input[data-cell='{cell}']")).await;
+        let input = browser
+            .wait_for(&format!("input[data-cell='{cell}']"))
+            .await;
         input.click().await.unwrap();
         input.send_keys(text).await.unwrap();
         input.send_keys(&Key::Enter.to_string()).await.unwrap();
@@ -939,8 +1148,18 @@ mod browser {
         let maths = subject_id(&app, PILOT, "TOAN").await;
         let students: Vec<i64> = {
             let mut conn = app.conn().await;
-            let school: i64 = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1").bind(class).fetch_one(&mut *conn).await.unwrap();
-            store::class_students(&mut conn, school, class).await.unwrap().into_iter().take(3).map(|s| s.student_id).collect()
+            let school: i64 = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
+                .bind(class)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            store::class_students(&mut conn, school, class)
+                .await
+                .unwrap()
+                .into_iter()
+                .take(3)
+                .map(|s| s.student_id)
+                .collect()
         };
         let browser = Browser::launch(TABLET).await;
         teacher_logs_in(&browser, &app.base_url).await;
@@ -952,24 +1171,42 @@ mod browser {
         type_in(&browser, &format!("{}-tx4", students[0]), "7,5").await;
         type_in(&browser, &format!("{}-tx4", students[1]), "8").await;
         // A bad value is refused on the spot, with the hint.
-        let input = browser.wait_for(&format!("input[data-cell='{}-tx4']", students[2])).await;
+        let input = browser
+            .wait_for(&format!("input[data-cell='{}-tx4']", students[2]))
+            .await;
         input.click().await.unwrap();
         input.send_keys("7.25").await.unwrap();
-        let hint = browser.text(&format!("[data-cell-error='{}-tx4']", students[2])).await;
+        let hint = browser
+            .text(&format!("[data-cell-error='{}-tx4']", students[2]))
+            .await;
         assert!(hint.contains("7,3"), "{hint}");
         input.clear().await.unwrap();
         type_in(&browser, &format!("{}-tx4", students[2]), "9").await;
         wait_attr(&browser, "[data-page='score-sheet']", "data-pending", "0").await;
-        assert_eq!(stored_value(&app, students[0], maths, "tx4").await, Some(75));
+        assert_eq!(
+            stored_value(&app, students[0], maths, "tx4").await,
+            Some(75)
+        );
 
         // The connection is gone: what is typed stays on the tablet, marked not yet sent.
         app.stop().await;
         for (student, score) in students.iter().zip(["6", "6,5", "10"]) {
             type_in(&browser, &format!("{student}-ck"), score).await;
         }
-        wait_attr(&browser, "[data-page='score-sheet']", "data-online", "false").await;
+        wait_attr(
+            &browser,
+            "[data-page='score-sheet']",
+            "data-online",
+            "false",
+        )
+        .await;
         wait_attr(&browser, "[data-page='score-sheet']", "data-pending", "3").await;
-        browser.wait_for(&format!("td[data-pending-state='waiting'] input[data-cell='{}-ck']", students[1])).await;
+        browser
+            .wait_for(&format!(
+                "td[data-pending-state='waiting'] input[data-cell='{}-ck']",
+                students[1]
+            ))
+            .await;
 
         // A reload with the server down: the page, the sheet and the unsent scores are all there.
         browser.client.refresh().await.unwrap();
@@ -991,16 +1228,24 @@ mod browser {
         wait_attr(&browser, "[data-page='score-sheet']", "data-pending", "0").await;
         wait_attr(&browser, "[data-page='score-sheet']", "data-online", "true").await;
         for (student, tenths) in students.iter().zip([60, 65, 100]) {
-            assert_eq!(stored_value(&app, *student, maths, "ck").await, Some(tenths));
+            assert_eq!(
+                stored_value(&app, *student, maths, "ck").await,
+                Some(tenths)
+            );
             assert_eq!(history_count(&app, *student, maths, "ck").await, 1);
             assert_eq!(history_count(&app, *student, maths, "tx4").await, 1);
         }
         // With every score in, the semester average shows.
-        let average = browser.text(&format!("[data-average='{}']", students[0])).await;
+        let average = browser
+            .text(&format!("[data-average='{}']", students[0]))
+            .await;
         assert!(!average.is_empty());
         browser.close().await;
         app.stop().await;
-        println!("browser test (tablet, offline entry) took {:?}", started.elapsed());
+        println!(
+            "browser test (tablet, offline entry) took {:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1013,60 +1258,113 @@ mod browser {
         let student = first_student(&app, class).await;
         let browser = Browser::launch(TABLET).await;
         teacher_logs_in(&browser, &app.base_url).await;
-        browser.client.goto(&app.url(&format!("/staff/grades/sheet/{class}/{maths}/1"))).await.unwrap();
+        browser
+            .client
+            .goto(&app.url(&format!("/staff/grades/sheet/{class}/{maths}/1")))
+            .await
+            .unwrap();
         wait_attr(&browser, "[data-page='score-sheet']", "data-ready", "true").await;
 
-        // Meanwhile, on another device, the same cell changes.
-        let teacher = session(&app, PersonaKind::Staff, "staff", teacher_of(&app, class, maths).await).await;
-        let version = id(&app, &format!("SELECT version FROM scores WHERE student_id = {student} AND subject_id = {maths} AND column_key = 'gk'")).await;
-        let (_, body) = call(&app, &teacher, "save_scores", &save_form(class, maths, &[("9.1", "gk", student, version)])).await;
+        // Meanwhile, on another device, the same (empty) cell gets a score.
+        let teacher = session(
+            &app,
+            PersonaKind::Staff,
+            "staff",
+            teacher_of(&app, class, maths).await,
+        )
+        .await;
+        let (_, body) = call(
+            &app,
+            &teacher,
+            "save_scores",
+            &save_form(class, maths, &[("9.1", "tx4", student, 0)]),
+        )
+        .await;
         assert_eq!(body[0]["outcome"], "applied");
 
-        let input = browser.wait_for(&format!("input[data-cell='{student}-gk']")).await;
-        input.click().await.unwrap();
-        input.clear().await.unwrap();
-        input.send_keys("7,3").await.unwrap();
-        input.send_keys(&Key::Enter.to_string()).await.unwrap();
-        let cell = format!("{student}-gk");
+        type_in(&browser, &format!("{student}-tx4"), "7,3").await;
+        let cell = format!("{student}-tx4");
         assert_eq!(browser.text(&format!("[data-mine='{cell}']")).await, "7,3");
-        assert_eq!(browser.text(&format!("[data-theirs='{cell}']")).await, "9,1");
-        assert_eq!(stored_value(&app, student, maths, "gk").await, Some(91));
-        browser.wait_for(&format!("[data-keep-mine='{cell}']")).await.click().await.unwrap();
+        assert_eq!(
+            browser.text(&format!("[data-theirs='{cell}']")).await,
+            "9,1"
+        );
+        assert_eq!(stored_value(&app, student, maths, "tx4").await, Some(91));
+        browser
+            .wait_for(&format!("[data-keep-mine='{cell}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
         wait_gone(&browser, "section.conflicts").await;
         wait_attr(&browser, "[data-page='score-sheet']", "data-pending", "0").await;
-        assert_eq!(stored_value(&app, student, maths, "gk").await, Some(73));
+        assert_eq!(stored_value(&app, student, maths, "tx4").await, Some(73));
+        assert_eq!(history_count(&app, student, maths, "tx4").await, 2);
         browser.close().await;
         app.stop().await;
-        println!("browser test (tablet, conflict) took {:?}", started.elapsed());
+        println!(
+            "browser test (tablet, conflict) took {:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_parent_sees_a_released_score_and_not_an_unreleased_one() {
         let _ = site_root();
         let started = Instant::now();
-        let mut app = spawn_app(Backend::Sqlite).await;
+        // A clock the test moves, so "new since the last visit" does not depend on timing.
+        let clock = app::platform::clock::Clock::fixed(app::platform::clock::Clock::System.unix());
+        let mut app = crate::support::spawn_app_with_clock(Backend::Sqlite, clock.clone()).await;
         let class = class_id(&app, PILOT, "6A1").await;
         let maths = subject_id(&app, PILOT, "TOAN").await;
+        clock.advance(10);
         let child = id(&app, &format!("SELECT l.student_id FROM guardian_links l JOIN class_enrollments e ON e.student_id = l.student_id WHERE l.status = 'verified' AND e.class_id = {class}")).await;
         let browser = Browser::launch(PHONE).await;
         demo_login(&browser, &app.base_url, "guardian").await;
         browser.wait_for("[data-page='guardian-home']").await;
-        browser.wait_for(&format!("a[data-child-grades='{child}']")).await.click().await.unwrap();
+        browser
+            .wait_for(&format!("a[data-child-grades='{child}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
         wait_attr(&browser, "[data-page='child-grades']", "data-ready", "true").await;
         let maths_scores = "[data-subject='Toán'] [data-semester='1']";
-        browser.wait_for(&format!("{maths_scores} [data-score='tx1'][data-new='true']")).await;
-        browser.wait_for(&format!("{maths_scores} [data-score='gk']")).await;
+        browser
+            .wait_for(&format!(
+                "{maths_scores} [data-score='tx1'][data-new='true']"
+            ))
+            .await;
+        browser
+            .wait_for(&format!("{maths_scores} [data-score='gk']"))
+            .await;
         let unreleased = browser
             .client
-            .execute(&format!("return document.querySelectorAll(\"{maths_scores} [data-score='tx3']\").length"), vec![])
+            .execute(
+                &format!(
+                    "return document.querySelectorAll(\"{maths_scores} [data-score='tx3']\").length"
+                ),
+                vec![],
+            )
             .await
             .unwrap();
         assert_eq!(unreleased, json!(0), "TX3 is typed but not released");
-        let width = browser.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+        let width = browser
+            .client
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await
+            .unwrap();
         assert_eq!(width, json!(360), "nothing wider than the phone");
 
         // The teacher releases TX3: it appears, marked new; what was seen before is not.
-        let teacher = session(&app, PersonaKind::Staff, "staff", teacher_of(&app, class, maths).await).await;
+        clock.advance(10);
+        let teacher = session(
+            &app,
+            PersonaKind::Staff,
+            "staff",
+            teacher_of(&app, class, maths).await,
+        )
+        .await;
         let (status, _) = call(
             &app,
             &teacher,
@@ -1081,15 +1379,28 @@ mod browser {
         )
         .await;
         assert_eq!(status, 200);
+        clock.advance(10);
         browser.client.refresh().await.unwrap();
-        browser.wait_for(&format!("{maths_scores} [data-score='tx3'][data-new='true']")).await;
-        browser.wait_for(&format!("{maths_scores} [data-score='tx1'][data-new='false']")).await;
+        browser
+            .wait_for(&format!(
+                "{maths_scores} [data-score='tx3'][data-new='true']"
+            ))
+            .await;
+        browser
+            .wait_for(&format!(
+                "{maths_scores} [data-score='tx1'][data-new='false']"
+            ))
+            .await;
 
         // The last view stays on the phone when the network is gone.
         app.stop().await;
         browser.client.refresh().await.unwrap();
-        browser.wait_for("[data-page='child-grades'] [data-offline='true']").await;
-        browser.wait_for(&format!("{maths_scores} [data-score='tx3']")).await;
+        browser
+            .wait_for("[data-page='child-grades'] [data-offline='true']")
+            .await;
+        browser
+            .wait_for(&format!("{maths_scores} [data-score='tx3']"))
+            .await;
         browser.close().await;
         println!("browser test (phone, parent) took {:?}", started.elapsed());
     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::model::{
     CellEdit, ChildGradesView, ClassResultsView, Column, EditOutcome, ExcelFile, GradeAdminView,
-    HistoryEntry, ImportPreview, GradesHome, SheetView, WindowStatus,
+    GradesHome, HistoryEntry, ImportPreview, SheetView, WindowStatus,
 };
 use crate::identity::client::CsrfClient;
 use crate::platform::error::AppError;
@@ -456,9 +456,9 @@ pub async fn export_score_sheet(
     subject_id: i64,
     semester: u8,
 ) -> Result<ExcelFile, AppError> {
-    use base64::Engine as _;
     use crate::identity::authz::{Action, authorize};
     use crate::platform::audit::{self, AuditAction, AuditEvent};
+    use base64::Engine as _;
     let grant = authorize(Action::ReadScoreSheet {
         class_id,
         subject_id,
@@ -578,8 +578,7 @@ pub async fn apply_score_import(
         return Err(ErrorCode::ImportHasErrors.into());
     }
     let semester_id =
-        super::store::semester_id(&mut tx, class.school_id, class.school_year_id, semester)
-            .await?;
+        super::store::semester_id(&mut tx, class.school_id, class.school_year_id, semester).await?;
     for change in &preview.changes {
         let cell = super::store::CellRef {
             school_id: class.school_id,

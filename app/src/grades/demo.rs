@@ -120,7 +120,15 @@ pub async fn seed(
             }
             for column in plan.released {
                 store::set_release(
-                    conn, &actor, &class, *subject_id, 1, *column, true, *teacher, now,
+                    conn,
+                    &actor,
+                    &class,
+                    *subject_id,
+                    1,
+                    *column,
+                    true,
+                    *teacher,
+                    now,
                 )
                 .await?;
             }

@@ -117,7 +117,14 @@ mod tests {
             assert_eq!(code.text(Lang::Vi), error.text().text(Lang::Vi));
         }
         // The generic text of a too-precise score still gives the hint.
-        assert!(ErrorCode::ScoreTooPrecise.text(Lang::En).contains("one decimal"));
-        assert_eq!(AppError::from(ScoreError::OutOfRange).code, ErrorCode::ScoreOutOfRange);
+        assert!(
+            ErrorCode::ScoreTooPrecise
+                .text(Lang::En)
+                .contains("one decimal")
+        );
+        assert_eq!(
+            AppError::from(ScoreError::OutOfRange).code,
+            ErrorCode::ScoreOutOfRange
+        );
     }
 }

@@ -178,10 +178,7 @@ fn header_kind(text: &str, columns: &[Column]) -> HeaderKind {
         "nhanxet" => return HeaderKind::Comment,
         _ => {}
     }
-    let code = folded
-        .strip_prefix("ddg")
-        .unwrap_or(&folded)
-        .to_string();
+    let code = folded.strip_prefix("ddg").unwrap_or(&folded).to_string();
     match Column::from_code(&code) {
         Some(column) if column != Column::Comment => {
             if columns.contains(&column) {
@@ -214,7 +211,12 @@ fn format_number(number: f64) -> String {
     text.to_string()
 }
 
-fn row_error(row: usize, column: Option<&str>, code: ErrorCode, detail: Option<String>) -> ImportRowError {
+fn row_error(
+    row: usize,
+    column: Option<&str>,
+    code: ErrorCode,
+    detail: Option<String>,
+) -> ImportRowError {
     ImportRowError {
         row,
         column: column.map(str::to_string),
@@ -228,7 +230,9 @@ fn same_code(own: &str, given: &str) -> bool {
     let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     !given.is_empty()
         && (own == given
-            || (digits(own) && digits(given) && own.trim_start_matches('0') == given.trim_start_matches('0')))
+            || (digits(own)
+                && digits(given)
+                && own.trim_start_matches('0') == given.trim_start_matches('0')))
 }
 
 /// Reads a workbook against the sheet it is meant for: every change it would make (to cells
@@ -288,11 +292,11 @@ pub fn preview(bytes: &[u8], sheet: &SheetView) -> Result<ImportPreview, AppErro
         preview.rows += 1;
         let number = row_number(index);
         let code = texts.get(code_at).cloned().unwrap_or_default();
-        let Some(student) = sheet
-            .students
-            .iter()
-            .find(|s| s.moet_code.as_deref().is_some_and(|own| same_code(own, &code)))
-        else {
+        let Some(student) = sheet.students.iter().find(|s| {
+            s.moet_code
+                .as_deref()
+                .is_some_and(|own| same_code(own, &code))
+        }) else {
             preview.errors.push(row_error(
                 number,
                 Some(STUDENT_CODE),
@@ -479,7 +483,15 @@ mod tests {
     fn headers_match_by_name_and_changes_are_listed() {
         let bytes = workbook(&[
             &["Bảng điểm lớp 6A1"],
-            &["stt", "Họ và tên", "MA HOC SINH", "ck", "ĐĐGtx2", "TX1", "GK"],
+            &[
+                "stt",
+                "Họ và tên",
+                "MA HOC SINH",
+                "ck",
+                "ĐĐGtx2",
+                "TX1",
+                "GK",
+            ],
             &["1", "Nguyễn Văn An", "HS001", "9", "7,5", "8", "6.5"],
             &["2", "Trần Thị Bình", "HS002", "", "", "", ""],
         ]);

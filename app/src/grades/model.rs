@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::{
-    CommentResult, Computable, GradingSettings, Level, Score, ScoreError, Semester,
-    SemesterScores, semester_subject_average, year_subject_average,
+    CommentResult, Computable, GradingSettings, Level, Score, ScoreError, Semester, SemesterScores,
+    semester_subject_average, year_subject_average,
 };
 use crate::people::{Assessment, FullName};
 

@@ -134,8 +134,7 @@ fn tell_service_worker(kind: &str, path: &str) {
         let Ok(registration) = wasm_bindgen_futures::JsFuture::from(ready).await else {
             return;
         };
-        let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>()
-        else {
+        let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>() else {
             return;
         };
         if let Some(worker) = registration.active() {

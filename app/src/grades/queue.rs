@@ -90,7 +90,7 @@ pub enum Effect {
     /// Done: forget the pending edit.
     Remove,
     /// Keep it, changed.
-    Keep(PendingEdit),
+    Keep(Box<PendingEdit>),
     /// The answer was about some other edit.
     Ignore,
 }
@@ -113,7 +113,7 @@ pub fn on_outcome(pending: &PendingEdit, outcome: &EditOutcome) -> Effect {
             let mut next = pending.clone();
             next.edit.base_version = *version;
             next.edit.replaces.retain(|id| id != outcome.client_id());
-            Effect::Keep(next)
+            Effect::Keep(Box::new(next))
         }
         EditOutcome::Conflict {
             version,
@@ -127,7 +127,7 @@ pub fn on_outcome(pending: &PendingEdit, outcome: &EditOutcome) -> Effect {
                 version: *version,
                 changed_by: changed_by.clone(),
             };
-            Effect::Keep(next)
+            Effect::Keep(Box::new(next))
         }
         EditOutcome::Refused {
             error, suggestion, ..
@@ -137,7 +137,7 @@ pub fn on_outcome(pending: &PendingEdit, outcome: &EditOutcome) -> Effect {
                 error: error.clone(),
                 suggestion: suggestion.clone(),
             };
-            Effect::Keep(next)
+            Effect::Keep(Box::new(next))
         }
         _ => Effect::Ignore,
     }
@@ -253,15 +253,15 @@ mod tests {
         let Effect::Keep(waiting) = on_outcome(&edit, &conflict) else {
             panic!("kept");
         };
-        assert!(matches!(waiting.state, PendingState::Conflict { version: 2, .. }));
+        assert!(matches!(
+            waiting.state,
+            PendingState::Conflict { version: 2, .. }
+        ));
         let mine = keep_mine(&waiting, "b".into());
         assert_eq!(mine.state, PendingState::Waiting);
         assert_eq!(mine.edit.base_version, 2);
         assert_eq!(mine.edit.value, "7");
-        assert_eq!(
-            server_cell(&key(), &conflict).map(|c| c.version),
-            Some(2)
-        );
+        assert_eq!(server_cell(&key(), &conflict).map(|c| c.version), Some(2));
     }
 
     #[test]

@@ -104,7 +104,9 @@ texts! {
 }
 
 fn level_label(level: Option<Level>, lang: Lang) -> String {
-    level.map(|l| l.text(lang).to_string()).unwrap_or_else(|| "—".into())
+    level
+        .map(|l| l.text(lang).to_string())
+        .unwrap_or_else(|| "—".into())
 }
 
 fn semester_label(semester: u8) -> GradesText {
@@ -207,6 +209,9 @@ enum Source {
     Device(i64),
 }
 
+/// The server's cells: (student, column) → (value, version).
+type ServerCells = HashMap<(i64, Column), (Option<CellValue>, i64)>;
+
 /// Everything the sheet page shares between its parts.
 #[derive(Clone, Copy)]
 struct SheetState {
@@ -216,7 +221,7 @@ struct SheetState {
     /// The sheet's frame (students, columns…); set on load, not on every change.
     view: RwSignal<Option<SheetView>>,
     /// The server's cells: (student, column) → (value, version).
-    cells: RwSignal<HashMap<(i64, Column), (Option<CellValue>, i64)>>,
+    cells: RwSignal<ServerCells>,
     pending: RwSignal<BTreeMap<CellKey, PendingEdit>>,
     released: RwSignal<HashSet<Column>>,
     /// Messages of cells whose text is not a valid value.
@@ -296,7 +301,10 @@ impl SheetState {
         let frame_changed = self.view.with_untracked(|v| {
             v.as_ref().is_none_or(|v| {
                 v.students != sheet.students
-                    || v.columns.iter().map(|c| c.column).ne(sheet.columns.iter().map(|c| c.column))
+                    || v.columns
+                        .iter()
+                        .map(|c| c.column)
+                        .ne(sheet.columns.iter().map(|c| c.column))
                     || v.window != sheet.window
                     || v.can_edit != sheet.can_edit
             })
@@ -312,6 +320,17 @@ impl SheetState {
 #[cfg(feature = "hydrate")]
 mod device {
     pub use super::super::offline::*;
+
+    /// Typing over a focused cell replaces its value, as in a spreadsheet.
+    pub fn select_target(ev: &web_sys::FocusEvent) {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.select();
+        }
+    }
 
     pub fn focus_cell(row: usize, col: usize) -> bool {
         use leptos::wasm_bindgen::JsCast;
@@ -365,6 +384,7 @@ mod device {
     pub fn focus_cell(_: usize, _: usize) -> bool {
         false
     }
+    pub fn select_target(_: &leptos::ev::FocusEvent) {}
     pub fn download(_: &str, _: &str, _: &str) {}
 }
 
@@ -460,7 +480,7 @@ async fn sync(state: SheetState) {
                         QueueEffect::Keep(next) => {
                             device::save_pending(&next);
                             state.pending.update(|p| {
-                                p.insert(key, next);
+                                p.insert(key, *next);
                             });
                         }
                         QueueEffect::Ignore => {}
@@ -485,9 +505,9 @@ fn start_retrying(state: SheetState) {
             if state.syncing.get_untracked() {
                 return;
             }
-            let waiting = state.pending.with_untracked(|p| {
-                p.values().any(|p| p.state == PendingState::Waiting)
-            });
+            let waiting = state
+                .pending
+                .with_untracked(|p| p.values().any(|p| p.state == PendingState::Waiting));
             let from_device = matches!(state.source.get_untracked(), Source::Device(_));
             if from_device {
                 spawn_local(async move {
@@ -526,8 +546,13 @@ fn commit(
     note: Option<String>,
 ) -> bool {
     let Some((assessment, staff_id, editable)) = state.view.with_untracked(|v| {
-        v.as_ref()
-            .map(|v| (v.assessment, v.viewer_staff_id, v.can_edit && v.window == WindowStatus::Open))
+        v.as_ref().map(|v| {
+            (
+                v.assessment,
+                v.viewer_staff_id,
+                v.can_edit && v.window == WindowStatus::Open,
+            )
+        })
     }) else {
         return false;
     };
@@ -536,11 +561,9 @@ fn commit(
     }
     match parse_cell(assessment, &text, note.as_deref()) {
         Err(error) => {
-            state
-                .cell_errors
-                .update(|e| {
-                    e.insert((student_id, column), error.message(lang));
-                });
+            state.cell_errors.update(|e| {
+                e.insert((student_id, column), error.message(lang));
+            });
             return false;
         }
         Ok(value) => {
@@ -549,11 +572,9 @@ fn commit(
             });
             let key = state.key(student_id, column);
             let previous = state.pending.with_untracked(|p| p.get(&key).cloned());
-            let (stored, version) = state.cells.with_untracked(|c| {
-                c.get(&(student_id, column))
-                    .cloned()
-                    .unwrap_or((None, 0))
-            });
+            let (stored, version) = state
+                .cells
+                .with_untracked(|c| c.get(&(student_id, column)).cloned().unwrap_or((None, 0)));
             if previous.is_none() && stored == value {
                 return true;
             }
@@ -609,9 +630,11 @@ pub fn ScoreSheetPage() -> impl IntoView {
         start_retrying(state);
     });
     let pending_count = move || {
-        state
-            .pending
-            .with(|p| p.values().filter(|p| p.state == PendingState::Waiting).count())
+        state.pending.with(|p| {
+            p.values()
+                .filter(|p| p.state == PendingState::Waiting)
+                .count()
+        })
     };
     view! {
         <section class="card sheet-page" data-page="score-sheet"
@@ -660,7 +683,10 @@ fn sheet_notice(sheet: &SheetView, lang: Lang) -> Option<AnyView> {
             WindowStatus::NotOpen => GradesText::NotOpen,
         }
     };
-    Some(view! { <p class="notice" data-window=sheet.window.code()>{text.text(lang)}</p> }.into_any())
+    Some(
+        view! { <p class="notice" data-window=sheet.window.code()>{text.text(lang)}</p> }
+            .into_any(),
+    )
 }
 
 #[component]
@@ -761,7 +787,11 @@ fn SheetCell(
     let i18n = use_i18n();
     let key = state.key(student_id, column);
     let pending_state = move || state.pending.with(|p| p.get(&key).map(|p| p.state.clone()));
-    let error = move || state.cell_errors.with(|e| e.get(&(student_id, column)).cloned());
+    let error = move || {
+        state
+            .cell_errors
+            .with(|e| e.get(&(student_id, column)).cloned())
+    };
     let class = move || {
         let mut class = String::from("cell");
         match pending_state() {
@@ -791,7 +821,10 @@ fn SheetCell(
                 aria-invalid=move || error().is_some().to_string()
                 readonly=!editable
                 prop:value=move || state.text(student_id, column, i18n.lang())
-                on:focus=move |_| state.selected.set(Some((student_id, column)))
+                on:focus=move |ev| {
+                    state.selected.set(Some((student_id, column)));
+                    device::select_target(&ev);
+                }
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
                     match parse_cell(Assessment::Scored, &text, None) {
@@ -944,14 +977,23 @@ fn SheetTools(state: SheetState, sheet: SheetView) -> impl IntoView {
         if let Some((student_id, column)) = state.selected.get_untracked() {
             spawn_local(async move {
                 history.set(Some(
-                    score_history(state.class_id, state.subject_id, state.semester, student_id, column).await,
+                    score_history(
+                        state.class_id,
+                        state.subject_id,
+                        state.semester,
+                        student_id,
+                        column,
+                    )
+                    .await,
                 ));
             });
         }
     };
     let export = move |_| {
         spawn_local(async move {
-            if let Ok(file) = export_score_sheet(state.class_id, state.subject_id, state.semester).await {
+            if let Ok(file) =
+                export_score_sheet(state.class_id, state.subject_id, state.semester).await
+            {
                 device::download(
                     &file.file_name,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -978,7 +1020,13 @@ fn SheetTools(state: SheetState, sheet: SheetView) -> impl IntoView {
                         file_data.set(Some(data.clone()));
                         applied.set(None);
                         preview.set(Some(
-                            preview_score_import(state.class_id, state.subject_id, state.semester, data).await,
+                            preview_score_import(
+                                state.class_id,
+                                state.subject_id,
+                                state.semester,
+                                data,
+                            )
+                            .await,
                         ));
                     }
                 });
@@ -990,12 +1038,16 @@ fn SheetTools(state: SheetState, sheet: SheetView) -> impl IntoView {
     let apply = move |_| {
         if let Some(data) = file_data.get_untracked() {
             spawn_local(async move {
-                let result = apply_score_import(state.class_id, state.subject_id, state.semester, data).await;
+                let result =
+                    apply_score_import(state.class_id, state.subject_id, state.semester, data)
+                        .await;
                 let ok = result.is_ok();
                 applied.set(Some(result));
                 if ok {
                     preview.set(None);
-                    if let Ok(sheet) = score_sheet(state.class_id, state.subject_id, state.semester).await {
+                    if let Ok(sheet) =
+                        score_sheet(state.class_id, state.subject_id, state.semester).await
+                    {
                         device::save_sheet(&sheet);
                         state.apply_sheet(sheet);
                     }
@@ -1007,7 +1059,8 @@ fn SheetTools(state: SheetState, sheet: SheetView) -> impl IntoView {
     let can_import = sheet.can_edit && sheet.window == WindowStatus::Open;
     let students = sheet.students.clone();
     let columns: Vec<Column> = sheet.columns.iter().map(|c| c.column).collect();
-    let correction_student = RwSignal::new(students.first().map(|s| s.student_id).unwrap_or_default());
+    let correction_student =
+        RwSignal::new(students.first().map(|s| s.student_id).unwrap_or_default());
     let correction_column = RwSignal::new(columns.first().copied().unwrap_or(Column::Final));
     let correction_value = RwSignal::new(String::new());
     let correction_reason = RwSignal::new(String::new());

@@ -9,8 +9,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::model::{
     CellEdit, CellValue, CellView, ChildGradesView, ChildScore, ChildSemester, ChildSubject,
-    ClassLink, ClassResultsView, Column, ColumnView, CorrectionView, EditOutcome, HistoryEntry,
-    GradesHome, SheetLink, SheetStudent, SheetView, StudentResults, WindowStatus, WindowView,
+    ClassLink, ClassResultsView, Column, ColumnView, CorrectionView, EditOutcome, GradesHome,
+    HistoryEntry, SheetLink, SheetStudent, SheetView, StudentResults, WindowStatus, WindowView,
     comment_code, comment_from_code, parse_cell, row_average, row_year_average,
 };
 use super::rules::{
@@ -35,13 +35,12 @@ pub async fn class_context(
     conn: &mut AnyConnection,
     class_id: i64,
 ) -> Result<ClassContext, AppError> {
-    let row = sqlx::query(
-        "SELECT id, school_id, school_year_id, grade, name FROM classes WHERE id = $1",
-    )
-    .bind(class_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let row =
+        sqlx::query("SELECT id, school_id, school_year_id, grade, name FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(conn)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     Ok(ClassContext {
         class_id: row.try_get("id")?,
         school_id: row.try_get("school_id")?,
@@ -83,7 +82,8 @@ fn subject_from_row(row: &sqlx::any::AnyRow) -> Result<SubjectInfo, sqlx::Error>
     })
 }
 
-const SUBJECT_COLUMNS: &str = "s.id, s.name_vi, s.name_en, s.assessment, g.periods_per_year, g.regular_assessments";
+const SUBJECT_COLUMNS: &str =
+    "s.id, s.name_vi, s.name_en, s.assessment, g.periods_per_year, g.regular_assessments";
 
 pub async fn subject_info(
     conn: &mut AnyConnection,
@@ -401,9 +401,22 @@ pub async fn sheet(
     let semester_id = semester_id(conn, school_id, class.school_year_id, request.semester).await?;
     let window = window_status(conn, school_id, semester_id).await?;
     let students = class_students(conn, school_id, class.class_id).await?;
-    let cells = sheet_cells(conn, school_id, class.class_id, request.subject.id, semester_id).await?;
-    let released =
-        released_columns(conn, school_id, class.class_id, request.subject.id, semester_id).await?;
+    let cells = sheet_cells(
+        conn,
+        school_id,
+        class.class_id,
+        request.subject.id,
+        semester_id,
+    )
+    .await?;
+    let released = released_columns(
+        conn,
+        school_id,
+        class.class_id,
+        request.subject.id,
+        semester_id,
+    )
+    .await?;
     let config = request.subject.config;
     let planned = config.planned_regular_assessments(&settings).unwrap_or(0);
     let columns = Column::for_subject(config.assessment, planned)
@@ -415,8 +428,14 @@ pub async fn sheet(
         .collect();
     let first_semester = if request.semester == 2 && config.assessment == Assessment::Scored {
         let first_id = self::semester_id(conn, school_id, class.school_year_id, 1).await?;
-        let first_cells =
-            sheet_cells(conn, school_id, class.class_id, request.subject.id, first_id).await?;
+        let first_cells = sheet_cells(
+            conn,
+            school_id,
+            class.class_id,
+            request.subject.id,
+            first_id,
+        )
+        .await?;
         averages_by_student(&first_cells, planned, &settings)
     } else {
         Vec::new()
@@ -558,7 +577,10 @@ pub async fn stored_cell(conn: &mut AnyConnection, cell: &CellRef) -> Result<Sto
     })
 }
 
-async fn staff_name(conn: &mut AnyConnection, staff_id: Option<i64>) -> Result<Option<String>, AppError> {
+async fn staff_name(
+    conn: &mut AnyConnection,
+    staff_id: Option<i64>,
+) -> Result<Option<String>, AppError> {
     let Some(staff_id) = staff_id else {
         return Ok(None);
     };
@@ -965,8 +987,12 @@ pub async fn history(
             let changed_by = match given {
                 Some(given) => Some(
                     FullName {
-                        family: row.try_get::<Option<String>, _>("family_name")?.unwrap_or_default(),
-                        middle: row.try_get::<Option<String>, _>("middle_name")?.unwrap_or_default(),
+                        family: row
+                            .try_get::<Option<String>, _>("family_name")?
+                            .unwrap_or_default(),
+                        middle: row
+                            .try_get::<Option<String>, _>("middle_name")?
+                            .unwrap_or_default(),
                         given,
                     }
                     .full(),
@@ -1009,8 +1035,13 @@ pub async fn request_correction(
     now: i64,
 ) -> Result<i64, AppError> {
     let school_id = request.class.school_id;
-    let semester_id =
-        semester_id(conn, school_id, request.class.school_year_id, request.semester).await?;
+    let semester_id = semester_id(
+        conn,
+        school_id,
+        request.class.school_year_id,
+        request.semester,
+    )
+    .await?;
     if window_status(conn, school_id, semester_id).await? != WindowStatus::Locked {
         return Err(AppError::new(ErrorCode::CorrectionNotNeeded));
     }
@@ -1102,7 +1133,8 @@ pub async fn decide_correction(
     .await?
     .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let column_code: String = row.try_get("column_key")?;
-    let column = Column::from_code(&column_code).ok_or_else(|| AppError::new(ErrorCode::Internal))?;
+    let column =
+        Column::from_code(&column_code).ok_or_else(|| AppError::new(ErrorCode::Internal))?;
     let reason: String = row.try_get("reason")?;
     if approve {
         let assessment: String = row.try_get("assessment")?;
@@ -1335,12 +1367,14 @@ pub async fn save_conduct(
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM conduct WHERE school_id = $1 AND student_id = $2 AND semester_id = $3")
-                .bind(school_id)
-                .bind(student_id)
-                .bind(semester_id)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM conduct WHERE school_id = $1 AND student_id = $2 AND semester_id = $3",
+            )
+            .bind(school_id)
+            .bind(student_id)
+            .bind(semester_id)
+            .execute(&mut *conn)
+            .await?;
         }
     }
     audit::record(
@@ -1457,11 +1491,14 @@ pub async fn absences(
     Ok(days)
 }
 
+/// (student, subject, semester index) → the cells stored, with when each last changed.
+type CellsByStudent = HashMap<(i64, i64, usize), Vec<(Column, CellValue, i64)>>;
+
 /// Everything stored for one school year's students, grouped for the rules.
 struct YearData {
     semester_ids: [i64; 2],
     /// (student, subject, semester index) → cells.
-    cells: HashMap<(i64, i64, usize), Vec<(Column, CellValue, i64)>>,
+    cells: CellsByStudent,
     /// (class, subject, semester index, column) → released at.
     releases: HashMap<(i64, usize, Column), i64>,
     conduct: HashMap<(i64, usize), Level>,
@@ -1492,7 +1529,7 @@ async fn year_data(
     .bind(student_filter.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
-    let mut cells: HashMap<(i64, i64, usize), Vec<(Column, CellValue, i64)>> = HashMap::new();
+    let mut cells: CellsByStudent = HashMap::new();
     for row in rows {
         let code: String = row.try_get("column_key")?;
         let (Some(column), Some(semester), Some(value)) = (
@@ -1503,7 +1540,11 @@ async fn year_data(
             continue;
         };
         cells
-            .entry((row.try_get("student_id")?, row.try_get("subject_id")?, semester))
+            .entry((
+                row.try_get("student_id")?,
+                row.try_get("subject_id")?,
+                semester,
+            ))
             .or_default()
             .push((column, value, row.try_get("updated_at")?));
     }
@@ -1517,9 +1558,10 @@ async fn year_data(
     let mut releases = HashMap::new();
     for row in rows {
         let code: String = row.try_get("column_key")?;
-        if let (Some(column), Some(semester)) =
-            (Column::from_code(&code), index_of(row.try_get("semester_id")?))
-        {
+        if let (Some(column), Some(semester)) = (
+            Column::from_code(&code),
+            index_of(row.try_get("semester_id")?),
+        ) {
             releases.insert(
                 (row.try_get::<i64, _>("subject_id")?, semester, column),
                 row.try_get::<i64, _>("released_at")?,
@@ -1537,9 +1579,10 @@ async fn year_data(
     let mut conduct = HashMap::new();
     for row in rows {
         let level: String = row.try_get("level")?;
-        if let (Some(level), Some(semester)) =
-            (Level::from_code(&level), index_of(row.try_get("semester_id")?))
-        {
+        if let (Some(level), Some(semester)) = (
+            Level::from_code(&level),
+            index_of(row.try_get("semester_id")?),
+        ) {
             conduct.insert((row.try_get::<i64, _>("student_id")?, semester), level);
         }
     }
@@ -1564,8 +1607,12 @@ fn subject_results(
                 .planned_regular_assessments(settings)
                 .unwrap_or(0);
             let average = |cells: &[(Column, CellValue, i64)]| {
-                row_average(cells.iter().map(|(c, v, _)| (*c, Some(v))), planned, settings)
-                    .into_value()
+                row_average(
+                    cells.iter().map(|(c, v, _)| (*c, Some(v))),
+                    planned,
+                    settings,
+                )
+                .into_value()
             };
             let (first, second) = (average(cells[0]), average(cells[1]));
             [
@@ -1576,10 +1623,12 @@ fn subject_results(
         }
         Assessment::Comment => {
             let result = |cells: &[(Column, CellValue, i64)]| {
-                cells.iter().find_map(|(column, value, _)| match (column, value) {
-                    (Column::Comment, CellValue::Comment { result, .. }) => Some(*result),
-                    _ => None,
-                })
+                cells
+                    .iter()
+                    .find_map(|(column, value, _)| match (column, value) {
+                        (Column::Comment, CellValue::Comment { result, .. }) => Some(*result),
+                        _ => None,
+                    })
             };
             let (first, second) = (result(cells[0]), result(cells[1]));
             [
@@ -1680,9 +1729,7 @@ pub async fn class_results(
         let first = data.conduct.get(&(student.student_id, 0)).copied();
         let second = data.conduct.get(&(student.student_id, 1)).copied();
         let year_conduct = match (first, second) {
-            (Some(first), Some(second)) => {
-                Some(settings.conduct_table.year_conduct(first, second))
-            }
+            (Some(first), Some(second)) => Some(settings.conduct_table.year_conduct(first, second)),
             _ => None,
         };
         let days = absences.get(&student.student_id).copied();
@@ -1729,7 +1776,9 @@ pub async fn class_results(
                 decision.as_ref().map(|d| d.conduct).or(year_conduct),
             ],
             absences: days,
-            status: decision.as_ref().map(|d| status_code(&d.status).to_string()),
+            status: decision
+                .as_ref()
+                .map(|d| status_code(&d.status).to_string()),
             award: decision.as_ref().and_then(|d| d.award),
         });
     }

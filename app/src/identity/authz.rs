@@ -372,17 +372,28 @@ async fn decide(
             matches!(p, ActivePersona::Staff { school_id, roles, .. }
                 if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
         }
-        (Action::ReadScoreSheet { class_id, subject_id }, Some(p)) => {
+        (
+            Action::ReadScoreSheet {
+                class_id,
+                subject_id,
+            },
+            Some(p),
+        ) => {
             teaches(conn, p, *class_id, Some(*subject_id)).await?
                 || teaches(conn, p, *class_id, None).await?
                 || is_admin_of_class(conn, p, *class_id).await?
         }
-        (Action::EditScores { class_id, subject_id }, Some(p)) => {
-            teaches(conn, p, *class_id, Some(*subject_id)).await?
-        }
+        (
+            Action::EditScores {
+                class_id,
+                subject_id,
+            },
+            Some(p),
+        ) => teaches(conn, p, *class_id, Some(*subject_id)).await?,
         (Action::HomeroomEntry { class_id }, Some(p)) => teaches(conn, p, *class_id, None).await?,
         (Action::ReadClassResults { class_id }, Some(p)) => {
-            teaches(conn, p, *class_id, None).await? || is_admin_of_class(conn, p, *class_id).await?
+            teaches(conn, p, *class_id, None).await?
+                || is_admin_of_class(conn, p, *class_id).await?
         }
         (Action::ManageGrades, Some(ActivePersona::Staff { roles, .. })) => {
             roles.contains(&StaffRole::SchoolAdmin)
@@ -468,7 +479,12 @@ async fn teaches(
     class_id: i64,
     subject_id: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let ActivePersona::Staff { school_id, staff_id, .. } = persona else {
+    let ActivePersona::Staff {
+        school_id,
+        staff_id,
+        ..
+    } = persona
+    else {
         return Ok(false);
     };
     let count: i64 = sqlx::query_scalar(
@@ -491,16 +507,20 @@ async fn is_admin_of_class(
     persona: &ActivePersona,
     class_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let ActivePersona::Staff { school_id, roles, .. } = persona else {
+    let ActivePersona::Staff {
+        school_id, roles, ..
+    } = persona
+    else {
         return Ok(false);
     };
     if !roles.contains(&StaffRole::SchoolAdmin) {
         return Ok(false);
     }
-    let class_school: Option<i64> = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
-        .bind(class_id)
-        .fetch_optional(conn)
-        .await?;
+    let class_school: Option<i64> =
+        sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(conn)
+            .await?;
     Ok(class_school == Some(*school_id))
 }
 

@@ -165,9 +165,17 @@ pub fn GuardianHomePage() -> impl IntoView {
 #[component]
 pub fn StudentHomePage() -> impl IntoView {
     let i18n = use_i18n();
+    let user = crate::identity::screens::use_current_user();
     view! {
         <section class="card" data-page="student-home">
             <p>{move || i18n.t(PeopleText::StudentWelcome)}</p>
+            <Transition fallback=|| ()>
+                {move || user.0.get().and_then(|me| me.ok().flatten()).and_then(|me| me.persona).map(|p| view! {
+                    <a class="button" href=format!("/grades/child/{}", p.persona.record_id) data-link="grades">
+                        {move || i18n.t(crate::grades::screens::GradesText::Scores)}
+                    </a>
+                })}
+            </Transition>
         </section>
     }
 }
