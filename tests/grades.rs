@@ -869,6 +869,99 @@ async fn a_parent_may_not_read_another_familys_child() {
     assert_eq!(status, 403);
 }
 
+/// Opens a session for a student, through a login the office issued and the student activated.
+async fn student_session(app: &TestApp, student: i64) -> Caller {
+    let mut conn = app.conn().await;
+    let now = app.state.clock.unix();
+    let school: i64 = sqlx::query_scalar("SELECT school_id FROM students WHERE id = $1")
+        .bind(student)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let issued = app::identity::student_login::issue(&mut conn, school, student, now)
+        .await
+        .unwrap();
+    let account = app::identity::student_login::activate(
+        &mut conn,
+        &issued.username,
+        &issued.activation_code,
+        "mật khẩu tốt",
+        now,
+    )
+    .await
+    .unwrap();
+    let policy = app.state.settings.sessions;
+    let session =
+        app::identity::session::create(&mut conn, account.id, "password", "test", now, &policy)
+            .await
+            .unwrap();
+    app::identity::session::set_persona(
+        &mut conn,
+        session.id,
+        &PersonaRef {
+            kind: PersonaKind::Student,
+            school_id: Some(school),
+            record_id: student,
+        },
+    )
+    .await
+    .unwrap();
+    Caller {
+        cookie: format!(
+            "{}={}; {}={}",
+            app::identity::SESSION_COOKIE,
+            session.token,
+            app::identity::CSRF_COOKIE,
+            session.csrf_token
+        ),
+        csrf: session.csrf_token,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_finds_their_own_grades_from_home_and_no_one_elses() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let class = class_id(&app, PILOT, "6A1").await;
+    let student = first_student(&app, class).await;
+    let classmate = id(
+        &app,
+        &format!(
+            "SELECT student_id FROM class_enrollments WHERE class_id = {class} AND student_id <> {student} LIMIT 1"
+        ),
+    )
+    .await;
+    let me = student_session(&app, student).await;
+    let home = reqwest::Client::new()
+        .get(app.url("/student"))
+        .header("cookie", &me.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains(&format!("href=\"/grades/child/{student}\"")),
+        "the student's home links to their grades: {home}"
+    );
+    let (status, body) = call(
+        &app,
+        &me,
+        "child_grades",
+        &form(&[("student_id", student.to_string())]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &app,
+        &me,
+        "child_grades",
+        &form(&[("student_id", classmate.to_string())]),
+    )
+    .await;
+    assert_eq!((status, body), (403, json!({"error": "forbidden"})));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_after_locking_needs_an_approved_correction() {
     let app = spawn_app(Backend::Sqlite).await;
