@@ -442,6 +442,90 @@ async fn what_is_not_yours_is_refused(backend: Backend) {
     assert_eq!(status, 422);
 }
 
+/// The school days (Monday to Friday) from the start of the current school year, ISO text.
+async fn school_days_of_year(app: &TestApp, school_id: i64, count: usize) -> (i64, Vec<String>) {
+    let mut conn = app.conn().await;
+    let (year_id, starts): (i64, String) =
+        sqlx::query_as("SELECT id, starts_on FROM school_years WHERE school_id = $1 AND is_current = 1")
+            .bind(school_id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    let mut day = app::platform::format::parse_iso_date(&starts).unwrap();
+    let mut days = Vec::new();
+    while days.len() < count {
+        if !matches!(day.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+            days.push(app::platform::format::iso_date(day));
+        }
+        day = day.next_day().unwrap();
+    }
+    (year_id, days)
+}
+
+async fn promotion_counts_the_roll_calls_45_days_promoted_46_not(backend: Backend) {
+    use app::grades::rules::{
+        CommentResult, GradingSettings, Level, NotPromotedReason, Score, SubjectResult, YearEndRecord,
+        YearEndStatus, year_end_decision,
+    };
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+    let mut conn = app.conn().await;
+    let (school_id, classmate): (i64, i64) = sqlx::query_as(
+        "SELECT school_id, student_id FROM class_enrollments WHERE class_id = $1 AND left_on IS NULL AND student_id <> $2
+         ORDER BY student_id LIMIT 1",
+    )
+    .bind(f.class_id)
+    .bind(f.child_id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let (year_id, days) = school_days_of_year(&app, school_id, 46).await;
+
+    // Forty-six mornings: the classmate is absent on all (one of them excused), the child on 45.
+    for (n, day) in days.iter().enumerate() {
+        let mut marks = vec![json!({
+            "student_id": classmate,
+            "status": if n == 0 { "AbsentExcused" } else { "AbsentUnexcused" },
+            "client_id": format!("year-{n}-b"),
+        })];
+        if n < 45 {
+            marks.push(json!({ "student_id": f.child_id, "status": "AbsentUnexcused", "client_id": format!("year-{n}-a") }));
+        }
+        let (status, body) = mark(&app, &f.teacher, f.class_id, day, json!(marks)).await;
+        assert_eq!(status, 200, "{day}: {body}");
+    }
+    // A late arrival is not an absence.
+    mark(&app, &f.teacher, f.class_id, &school_day(0), json!([{ "student_id": f.child_id, "status": "Late", "client_id": "late-1" }])).await;
+
+    let mut conn = app.conn().await;
+    let absences = app::grades::store::absences(&mut conn, school_id, year_id).await.unwrap();
+    assert_eq!(absences.get(&f.child_id), Some(&45));
+    assert_eq!(absences.get(&classmate), Some(&46));
+
+    // The year-end rule, given what grades read: a good learner with good conduct.
+    let good_learner: Vec<SubjectResult> = ["9", "9", "8", "8", "8", "7", "7", "7", "7"]
+        .iter()
+        .map(|s| SubjectResult::Scored(s.parse::<Score>().unwrap()))
+        .chain([SubjectResult::Comment(CommentResult::Pass); 4])
+        .collect();
+    let decide = |student: i64| {
+        let record = YearEndRecord {
+            conduct: Level::Good,
+            subjects: good_learner.clone(),
+            absences: absences[&student],
+            summer_retraining: None,
+            retest: None,
+        };
+        year_end_decision(&record, &GradingSettings::default()).unwrap().status
+    };
+    assert_eq!(decide(f.child_id), YearEndStatus::Promoted);
+    assert_eq!(
+        decide(classmate),
+        YearEndStatus::NotPromoted { reason: NotPromotedReason::TooManyAbsences }
+    );
+}
+
 /// An uncompressed P-256 point (any valid one will do for storing a subscription).
 const P256DH_EXAMPLE: &str =
     "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
@@ -450,6 +534,7 @@ crate::on_both_backends!(
     roll_call_marks_count_once_and_reach_the_guardians_inbox,
     an_approved_leave_shows_in_the_roll_call_and_the_guardian_sees_it,
     what_is_not_yours_is_refused,
+    promotion_counts_the_roll_calls_45_days_promoted_46_not,
 );
 
 /// The push service stand-in (Python, `http_ece`): a subscription, then one line per push.

@@ -286,6 +286,71 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let logged_in = &everyone[1..];
 
     let school_1_id = id(&app, &format!("SELECT {school_1}")).await;
+    // Grades: Ngữ văn of 6A1 is teacher_1's subject (teacher_1 is also homeroom of 6A2); the
+    // other school's semester I is locked, so its literature teacher can ask for a correction.
+    let subject_in = |school: &str| {
+        format!("SELECT id FROM subjects WHERE code = 'NGU_VAN' AND school_id = {school}")
+    };
+    let literature_1 = id(&app, &subject_in(school_1)).await;
+    let literature_2 = id(&app, &subject_in(school_2)).await;
+    let class_c = id(
+        &app,
+        &format!("SELECT id FROM classes WHERE name = '6A2' AND school_id = {school_1}"),
+    )
+    .await;
+    let enrolled = |class: i64| {
+        format!(
+            "SELECT student_id FROM class_enrollments WHERE class_id = {class} ORDER BY student_id LIMIT 1"
+        )
+    };
+    let student_a = id(&app, &enrolled(class_a)).await;
+    let student_b = id(&app, &enrolled(class_b)).await;
+    let student_c = id(&app, &enrolled(class_c)).await;
+    let semester_2 = id(
+        &app,
+        &format!("SELECT id FROM semesters WHERE number = 2 AND school_id = {school_1}"),
+    )
+    .await;
+    let teacher_1_id = id(&app, &staff_with("teacher", school_1)).await;
+    {
+        let mut conn = app.conn().await;
+        sqlx::query(&format!(
+            "UPDATE grade_windows SET status = 'locked' WHERE school_id = {school_2}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO score_corrections (school_id, class_id, student_id, subject_id, semester_id, column_key,
+                                            new_value, reason, requested_by, requested_at)
+             SELECT {school_1}, {class_a}, {student_a}, {literature_1}, id, 'tx1', '9', 'matrix', {teacher_1_id}, 0
+             FROM semesters WHERE number = 1 AND school_id = {school_1}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    let correction = id(&app, "SELECT MAX(id) FROM score_corrections").await;
+    let workbook = {
+        use base64::Engine as _;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .write_string(0, 0, "Mã học sinh")
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(book.save_to_buffer().unwrap())
+    };
+    let sheet = |class: i64, subject: i64| {
+        vec![
+            ("class_id", class.to_string()),
+            ("subject_id", subject.to_string()),
+            ("semester", "1".to_string()),
+        ]
+    };
+    let with = |mut base: Vec<(&'static str, String)>, more: &[(&'static str, String)]| {
+        base.extend_from_slice(more);
+        base
+    };
+
     // endpoint → (arguments, who is allowed). Everyone else is refused.
     let garbage = "{}".to_string();
     let matrix: Vec<MatrixRow> = vec![
@@ -634,6 +699,139 @@ async fn every_server_function_admits_exactly_the_right_people() {
                 ("enabled", "false".into()),
             ],
             vec!["guardian"],
+        ),
+        // Grades.
+        (
+            "my_grades",
+            vec![],
+            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2"],
+        ),
+        (
+            "score_sheet",
+            sheet(class_a, literature_1),
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "save_scores",
+            with(
+                sheet(class_a, literature_1),
+                &[
+                    ("edits[0][client_id]", "matrix-1".into()),
+                    ("edits[0][student_id]", student_a.to_string()),
+                    ("edits[0][column]", "tx2".into()),
+                    ("edits[0][value]", "8".into()),
+                    ("edits[0][base_version]", "0".into()),
+                ],
+            ),
+            vec!["teacher_1"],
+        ),
+        (
+            "release_column",
+            with(
+                sheet(class_a, literature_1),
+                &[("column", "tx2".into()), ("released", "true".into())],
+            ),
+            vec!["teacher_1"],
+        ),
+        (
+            "score_history",
+            with(
+                sheet(class_a, literature_1),
+                &[
+                    ("student_id", student_a.to_string()),
+                    ("column", "tx1".into()),
+                ],
+            ),
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "request_correction",
+            with(
+                sheet(class_b, literature_2),
+                &[
+                    ("student_id", student_b.to_string()),
+                    ("column", "tx1".into()),
+                    ("value", "8".into()),
+                    ("reason", "chấm sót / missed".into()),
+                ],
+            ),
+            vec!["teacher_2"],
+        ),
+        ("grade_admin", vec![], vec!["admin_1"]),
+        (
+            "set_grade_window",
+            vec![
+                ("semester_id", semester_2.to_string()),
+                ("status", "open".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "decide_correction",
+            vec![
+                ("correction_id", correction.to_string()),
+                ("approve", "false".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "save_grading_settings",
+            vec![("settings", "{\"max_absences\": 45}".into())],
+            vec!["admin_1"],
+        ),
+        (
+            "class_results",
+            vec![("class_id", class_a.to_string())],
+            vec!["admin_1"],
+        ),
+        (
+            "class_results",
+            vec![("class_id", class_c.to_string())],
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "save_conduct",
+            vec![
+                ("class_id", class_c.to_string()),
+                ("student_id", student_c.to_string()),
+                ("semester", "1".into()),
+                ("level", "good".into()),
+            ],
+            vec!["teacher_1"],
+        ),
+        (
+            "save_absences",
+            vec![
+                ("class_id", class_c.to_string()),
+                ("student_id", student_c.to_string()),
+                ("days", "3".into()),
+            ],
+            vec!["teacher_1"],
+        ),
+        (
+            "child_grades",
+            vec![("student_id", lans_child.to_string())],
+            vec!["guardian"],
+        ),
+        (
+            "child_grades",
+            vec![("student_id", other_child.to_string())],
+            vec!["student"],
+        ),
+        (
+            "export_score_sheet",
+            sheet(class_a, literature_1),
+            vec!["admin_1", "teacher_1"],
+        ),
+        (
+            "preview_score_import",
+            with(sheet(class_a, literature_1), &[("file", workbook.clone())]),
+            vec!["teacher_1"],
+        ),
+        (
+            "apply_score_import",
+            with(sheet(class_a, literature_1), &[("file", workbook.clone())]),
+            vec!["teacher_1"],
         ),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),

@@ -12,6 +12,7 @@ mod backup;
 mod data_layer;
 mod desk_e2e;
 mod fees;
+mod grades;
 mod identity;
 mod login;
 mod pwa;

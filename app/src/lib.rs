@@ -3,6 +3,9 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+// Leptos views are nested types; the grade sheets nest deeply.
+#![recursion_limit = "256"]
+
 pub mod fees;
 pub mod grades;
 pub mod attendance;
@@ -105,6 +108,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/fees/pay") view=crate::fees::screens::PayPage />
                     <Route path=path!("/fees/receipt/:id") view=crate::fees::screens::ReceiptPage />
                     <Route path=path!("/fees/office/:school") view=crate::fees::screens::FeeOfficePage />
+                    <Route path=path!("/staff/grades") view=grades::screens::GradesHomePage />
+                    <Route path=path!("/staff/grades/sheet/:class/:subject/:semester") view=grades::screens::ScoreSheetPage />
+                    <Route path=path!("/staff/grades/class/:class") view=grades::screens::ClassResultsPage />
+                    <Route path=path!("/staff/grades/admin") view=grades::screens::GradeAdminPage />
+                    <Route path=path!("/grades/child/:id") view=grades::screens::ChildGradesPage />
                 </Routes>
             </main>
         </Router>

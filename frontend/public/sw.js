@@ -15,10 +15,18 @@ const SHELL = [
   '/icons/icon-512.png',
 ];
 const NETWORK_TIMEOUT_MS = 8000;
-// The last version of the pages a person reads on the move (their children, their classes,
-// their inbox), kept across app updates and deleted at logout.
+// The last version of the pages a person reads or works on while offline (their children, their
+// classes, the roll call, their inbox, score sheets), kept across app updates, deleted at logout.
+// Their data comes from the device's own storage or the copy of the page itself.
 const PAGES = 'truongso-pages';
-const KEPT_PAGES = [/^\/guardian$/, /^\/student$/, /^\/staff$/, /^\/inbox$/, /^\/staff\/class\/\d+(\/roll-call)?$/];
+const KEPT_PAGES = [
+  /^\/guardian$/, /^\/student$/, /^\/staff$/, /^\/inbox$/, /^\/staff\/class\/\d+(\/roll-call)?$/,
+  /^\/staff\/grades\/sheet\//, /^\/grades\/child\//,
+];
+
+function keepsOffline(pathname) {
+  return KEPT_PAGES.some((pattern) => pattern.test(pathname));
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -57,7 +65,7 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/api/') || url.pathname === '/readyz' || url.pathname === '/healthz') return;
 
   if (request.mode === 'navigate') {
-    const kept = KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
+    const kept = keepsOffline(url.pathname);
     event.respondWith(
       fetchWithTimeout(request)
         .then((response) => {
@@ -120,9 +128,17 @@ self.addEventListener('notificationclick', (event) => {
   }));
 });
 
-// Logging out forgets the pages kept for offline reading.
+// The page asks to keep itself for offline use (its first visit happens before this worker
+// controls it); logging out forgets every kept page.
 self.addEventListener('message', (event) => {
-  if (event.data === 'forget-private-pages') {
+  const data = typeof event.data === 'string' ? { type: event.data } : (event.data || {});
+  if (data.type === 'keep-page' && typeof data.path === 'string' && keepsOffline(data.path)) {
+    event.waitUntil(
+      fetch(data.path, { credentials: 'same-origin' })
+        .then((response) => response.ok && caches.open(PAGES).then((cache) => cache.put(data.path, response)))
+        .catch(() => undefined),
+    );
+  } else if (data.type === 'forget-pages' || data.type === 'forget-private-pages') {
     event.waitUntil(caches.delete(PAGES));
   }
 });

@@ -222,6 +222,24 @@ impl TestApp {
         }
     }
 
+    /// Stops the server and starts it again on the same port and database (the network "comes
+    /// back" for a browser that kept the page).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("the same port again");
+        let application = Application::build_on(&self.config, Clock::System, Some(listener))
+            .await
+            .expect("server builds again");
+        self.state = application.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(application.run_until(async move {
+            let _ = rx.await;
+        })));
+        self.shutdown = Some(tx);
+    }
+
     /// A cookie the server set for this client.
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;

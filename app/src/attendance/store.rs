@@ -299,6 +299,43 @@ pub async fn absence_counts(
     Ok(count_absences(&marks, &leave, period))
 }
 
+/// Days absent (with or without leave) over a school year, per student who has any: what
+/// promotion counts (grades read this instead of a typed number).
+pub async fn days_absent_in_year(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    school_year_id: i64,
+) -> Result<std::collections::HashMap<i64, u32>, sqlx::Error> {
+    let mut days = std::collections::HashMap::new();
+    let Some((from, to)) = sqlx::query_as::<_, (String, String)>(
+        "SELECT starts_on, ends_on FROM school_years WHERE id = $1 AND school_id = $2",
+    )
+    .bind(school_year_id)
+    .bind(school_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(days);
+    };
+    let (Some(from), Some(to)) = (parse_iso_date(&from), parse_iso_date(&to)) else {
+        return Ok(days);
+    };
+    let students: Vec<i64> = sqlx::query_scalar(
+        "SELECT student_id FROM attendance_marks WHERE school_id = $1
+         UNION SELECT student_id FROM leave_requests WHERE school_id = $1 AND status = 'approved'",
+    )
+    .bind(school_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for student in students {
+        let total = absence_counts(conn, school_id, student, DayRange { from, to }).await?.total_days();
+        if total > 0 {
+            days.insert(student, total);
+        }
+    }
+    Ok(days)
+}
+
 /// A guardian asks leave for their child; the homeroom teacher is told.
 pub async fn request_leave(
     conn: &mut AnyConnection,

@@ -370,11 +370,12 @@ impl<'a> Seeder<'a> {
         ];
         for (index, (code, school_name)) in SCHOOL_CODES.iter().zip(names).enumerate() {
             let ids = self.school(conn, district, code, school_name).await?;
-            self.staff(conn, &ids, index == 0).await?;
+            let teachers = self.staff(conn, &ids, index == 0).await?;
             self.students(conn, &ids, index == 0).await?;
             if index == 0 {
                 crate::fees::demo::seed(conn, self.crypto, ids.school, ids.year, self.now).await?;
             }
+            self.grades(conn, &ids, &teachers, index == 0).await?;
         }
         crate::verification::demo::seed(conn, self.now).await?;
         Ok(self.summary)
@@ -484,14 +485,42 @@ impl<'a> Seeder<'a> {
         store::insert_staff(conn, self.crypto, &self.actor, &staff, self.now).await
     }
 
+    /// Semester I open for entry; in the pilot school, some scores (see `grades::demo`).
+    async fn grades(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &SchoolIds,
+        teachers: &[i64],
+        pilot: bool,
+    ) -> Result<(), AppError> {
+        let mut classes = Vec::new();
+        for (class, grade) in &ids.classes {
+            let name: String = sqlx::query_scalar("SELECT name FROM classes WHERE id = $1")
+                .bind(*class)
+                .fetch_one(&mut *conn)
+                .await?;
+            classes.push((*class, *grade, name));
+        }
+        let school = crate::grades::demo::DemoSchool {
+            school_id: ids.school,
+            school_year_id: ids.year,
+            subjects: &ids.subjects,
+            teachers,
+            classes: &classes,
+            with_scores: pilot,
+        };
+        crate::grades::demo::seed(conn, &school, self.now).await
+    }
+
     /// A principal, a clerk, and one teacher per subject, each teaching it in every class;
-    /// eight of them are also homeroom teachers of one class each.
+    /// eight of them are also homeroom teachers of one class each. Returns the subject teachers
+    /// in subject order.
     async fn staff(
         &mut self,
         conn: &mut AnyConnection,
         ids: &SchoolIds,
         pilot: bool,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<i64>, AppError> {
         let principal = if pilot {
             Citizen::demo(&DEMO_PEOPLE[1])?
         } else {
@@ -537,12 +566,13 @@ impl<'a> Seeder<'a> {
             }
             teachers.push(teacher);
         }
+        let by_subject = teachers.clone();
         // Homeroom: the mathematics teacher takes 6A1, then the others in order.
         teachers.swap(0, 1);
         for ((class, _), teacher) in ids.classes.iter().zip(teachers) {
             store::assign_teaching(conn, ids.school, ids.year, teacher, *class, None).await?;
         }
-        Ok(())
+        Ok(by_subject)
     }
 
     async fn add_guardian(

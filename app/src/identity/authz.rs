@@ -83,6 +83,29 @@ pub enum Action {
     SetFees {
         school_id: i64,
     },
+    /// Reading a class × subject score sheet: its subject teacher, the class's homeroom teacher
+    /// and the school admin.
+    ReadScoreSheet {
+        class_id: i64,
+        subject_id: i64,
+    },
+    /// Entering, releasing and importing a sheet's scores, asking for a correction: the subject
+    /// teacher of that class only.
+    EditScores {
+        class_id: i64,
+        subject_id: i64,
+    },
+    /// Conduct and (until attendance exists) absences of a class: its homeroom teacher.
+    HomeroomEntry {
+        class_id: i64,
+    },
+    /// A class's results, conduct, awards and promotion: its homeroom teacher, the school admin.
+    ReadClassResults {
+        class_id: i64,
+    },
+    /// Entry windows, corrections and grading settings of the school the persona acts in: its
+    /// school admin.
+    ManageGrades,
 }
 
 /// The persona a request acts as, with what it may do, read fresh from the records.
@@ -239,6 +262,11 @@ fn action_name(action: &Action) -> &'static str {
         Action::ReadReceipt { .. } => "read_receipt",
         Action::ManageFees { .. } => "manage_fees",
         Action::SetFees { .. } => "set_fees",
+        Action::ReadScoreSheet { .. } => "read_score_sheet",
+        Action::EditScores { .. } => "edit_scores",
+        Action::HomeroomEntry { .. } => "homeroom_entry",
+        Action::ReadClassResults { .. } => "read_class_results",
+        Action::ManageGrades => "manage_grades",
     }
 }
 
@@ -453,6 +481,32 @@ async fn decide(
                 ..
             }),
         ) => own == school_id && roles.contains(&StaffRole::SchoolAdmin),
+        (
+            Action::ReadScoreSheet {
+                class_id,
+                subject_id,
+            },
+            Some(p),
+        ) => {
+            teaches(conn, p, *class_id, Some(*subject_id)).await?
+                || teaches(conn, p, *class_id, None).await?
+                || is_admin_of_class(conn, p, *class_id).await?
+        }
+        (
+            Action::EditScores {
+                class_id,
+                subject_id,
+            },
+            Some(p),
+        ) => teaches(conn, p, *class_id, Some(*subject_id)).await?,
+        (Action::HomeroomEntry { class_id }, Some(p)) => teaches(conn, p, *class_id, None).await?,
+        (Action::ReadClassResults { class_id }, Some(p)) => {
+            teaches(conn, p, *class_id, None).await?
+                || is_admin_of_class(conn, p, *class_id).await?
+        }
+        (Action::ManageGrades, Some(ActivePersona::Staff { roles, .. })) => {
+            roles.contains(&StaffRole::SchoolAdmin)
+        }
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
@@ -460,30 +514,11 @@ async fn decide(
 
 /// A teacher of the class (only its homeroom teacher when `homeroom_only`), or an admin of its school.
 async fn teaches_or_runs(conn: &mut AnyConnection, persona: &ActivePersona, class_id: i64, homeroom_only: bool) -> Result<bool, sqlx::Error> {
-    let ActivePersona::Staff { school_id, staff_id, roles } = persona else {
-        return Ok(false);
-    };
-    let class_school: Option<i64> = sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
-        .bind(class_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if class_school != Some(*school_id) {
-        return Ok(false);
-    }
-    if roles.contains(&StaffRole::SchoolAdmin) {
+    if is_admin_of_class(conn, persona, class_id).await? || teaches(conn, persona, class_id, None).await? {
         return Ok(true);
     }
-    let assignments: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM teaching_assignments WHERE school_id = $1 AND class_id = $2 AND staff_id = $3
-           AND ($4 = 0 OR kind = 'homeroom')",
-    )
-    .bind(*school_id)
-    .bind(class_id)
-    .bind(*staff_id)
-    .bind(i64::from(homeroom_only))
-    .fetch_one(conn)
-    .await?;
-    Ok(assignments > 0)
+    // Subject 0 stands for any subject.
+    Ok(!homeroom_only && teaches(conn, persona, class_id, Some(0)).await?)
 }
 
 /// The school's admins and clerks (the office).
@@ -625,6 +660,58 @@ async fn may_read_receipt(
         }
         _ => false,
     })
+}
+
+/// A staff member's assignment to a class: teaching `subject_id`, or its homeroom when `None`.
+async fn teaches(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    class_id: i64,
+    subject_id: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let ActivePersona::Staff {
+        school_id,
+        staff_id,
+        ..
+    } = persona
+    else {
+        return Ok(false);
+    };
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM teaching_assignments WHERE school_id = $1 AND class_id = $2 AND staff_id = $3
+           AND kind = $4 AND ($5 = 0 OR subject_id = $5)",
+    )
+    .bind(*school_id)
+    .bind(class_id)
+    .bind(*staff_id)
+    .bind(if subject_id.is_some() { "subject" } else { "homeroom" })
+    .bind(subject_id.unwrap_or(0))
+    .fetch_one(conn)
+    .await?;
+    Ok(count > 0)
+}
+
+/// The school admin of the class's school.
+async fn is_admin_of_class(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    class_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let ActivePersona::Staff {
+        school_id, roles, ..
+    } = persona
+    else {
+        return Ok(false);
+    };
+    if !roles.contains(&StaffRole::SchoolAdmin) {
+        return Ok(false);
+    }
+    let class_school: Option<i64> =
+        sqlx::query_scalar("SELECT school_id FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(class_school == Some(*school_id))
 }
 
 /// A guardian through a link the school counts (verified; or any link where the school allows

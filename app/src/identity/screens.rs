@@ -271,7 +271,12 @@ pub fn AccountPage() -> impl IntoView {
 pub fn UserMenu() -> impl IntoView {
     let i18n = use_i18n();
     let user = use_current_user();
-    let leave = Action::new(|_: &()| logout());
+    let leave = Action::new(|_: &()| {
+        // Copies of grades kept for offline use leave the device with the session.
+        #[cfg(feature = "hydrate")]
+        crate::grades::offline::forget_copies();
+        logout()
+    });
     Effect::new(move |_| {
         if let Some(result) = leave.value().get() {
             crate::pwa::forget_private_pages();

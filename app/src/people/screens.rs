@@ -59,6 +59,7 @@ pub fn StaffHomePage() -> impl IntoView {
                         <section class="card" data-page="staff-home">
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
+                            <a class="button" href="/staff/grades" data-link="grades">{move || i18n.t(crate::grades::screens::GradesText::Title)}</a>
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
                         <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
@@ -177,6 +178,9 @@ pub fn GuardianHomePage() -> impl IntoView {
                                                     " · " {move || i18n.t(relation)}
                                                 </span>
                                                 <crate::attendance::screens::ChildLeave student_id=child.student_id />
+                                                <a class="button button-small" href=format!("/grades/child/{}", child.student_id) data-child-grades=child.student_id.to_string()>
+                                                    {move || i18n.t(crate::grades::screens::GradesText::Scores)}
+                                                </a>
                                             }.into_any()
                                         } else {
                                             view! { <span class="list-meta">{move || i18n.t(PeopleText::PendingVerification)}</span> }.into_any()
@@ -198,9 +202,17 @@ pub fn GuardianHomePage() -> impl IntoView {
 #[component]
 pub fn StudentHomePage() -> impl IntoView {
     let i18n = use_i18n();
+    let user = crate::identity::screens::use_current_user();
     view! {
         <section class="card" data-page="student-home">
             <p>{move || i18n.t(PeopleText::StudentWelcome)}</p>
+            <Transition fallback=|| ()>
+                {move || user.0.get().and_then(|me| me.ok().flatten()).and_then(|me| me.persona).map(|p| view! {
+                    <a class="button" href=format!("/grades/child/{}", p.persona.record_id) data-link="grades">
+                        {move || i18n.t(crate::grades::screens::GradesText::Scores)}
+                    </a>
+                })}
+            </Transition>
         </section>
     }
 }

@@ -208,6 +208,89 @@ error_codes! {
         "Đã có lỗi phía máy chủ. Nhà trường đã được ghi nhận để xử lý.",
         "Something went wrong on the server. It has been logged for the school."
     ),
+    // Grades (the rules' own codes keep their strings; see grades::errors).
+    ScoreEmpty = "score_empty" => ("Chưa nhập điểm.", "No score was entered."),
+    ScoreNotANumber = "score_not_a_number" => (
+        "Điểm phải là một số, ví dụ 7 hoặc 7,5.",
+        "A score must be a number, e.g. 7 or 7.5."
+    ),
+    ScoreOutOfRange = "score_out_of_range" => ("Điểm phải từ 0 đến 10.", "A score must be between 0 and 10."),
+    ScoreTooPrecise = "score_too_precise" => (
+        "Điểm chỉ ghi đến một chữ số thập phân, ví dụ 7,3 (không ghi 7,25).",
+        "Scores are recorded to one decimal place, e.g. 7.3 (not 7.25)."
+    ),
+    GradingRegularCountOutOfRange = "grading_regular_count_out_of_range" => (
+        "Số lần đánh giá thường xuyên mỗi học kì phải từ 1 đến 9.",
+        "The number of regular assessments per semester must be between 1 and 9."
+    ),
+    GradingBandsOutOfOrder = "grading_bands_out_of_order" => (
+        "Mốc số tiết của các nhóm môn học phải tăng dần (ví dụ 35 rồi 70).",
+        "The period limits of the subject bands must increase (e.g. 35, then 70)."
+    ),
+    GradingConductRuleMissing = "grading_conduct_rule_missing" => (
+        "Bảng xếp loại rèn luyện cả năm còn thiếu một tổ hợp của hai học kì.",
+        "The year conduct table lacks a pair of semester levels."
+    ),
+    GradingConductRuleDuplicate = "grading_conduct_rule_duplicate" => (
+        "Bảng xếp loại rèn luyện cả năm có một tổ hợp của hai học kì bị lặp.",
+        "The year conduct table has a pair of semester levels twice."
+    ),
+    YearEndRetrainingNotRequired = "year_end_retraining_not_required" => (
+        "Học sinh không phải rèn luyện trong kì nghỉ hè: kết quả rèn luyện cả năm đã từ mức Đạt trở lên.",
+        "The student has no summer re-training: the year conduct is already Pass or better."
+    ),
+    YearEndRetestNotAllowed = "year_end_retest_not_allowed" => (
+        "Học sinh không thuộc diện kiểm tra lại.",
+        "The student is not due for a re-test."
+    ),
+    YearEndRetestSubjectNotEligible = "year_end_retest_subject_not_eligible" => (
+        "Môn học này không thuộc diện kiểm tra lại của học sinh.",
+        "The student may not re-test this subject."
+    ),
+    YearEndRetestKindMismatch = "year_end_retest_kind_mismatch" => (
+        "Kết quả kiểm tra lại không đúng cách đánh giá của môn học (điểm số hay nhận xét).",
+        "The re-test result does not match how the subject is assessed (score or comment)."
+    ),
+    YearEndRetestDuplicate = "year_end_retest_duplicate" => (
+        "Môn học này đã có kết quả kiểm tra lại.",
+        "This subject already has a re-test result."
+    ),
+    GradeEntryClosed = "grade_entry_closed" => (
+        "Nhà trường chưa mở nhập điểm cho học kì này.",
+        "The school has not opened score entry for this semester yet."
+    ),
+    GradesLocked = "grades_locked" => (
+        "Học kì đã khoá sổ điểm. Muốn sửa, hãy gửi đề nghị điều chỉnh kèm lí do để hiệu trưởng duyệt.",
+        "This semester's scores are locked. To change one, send a correction with a reason for the principal to approve."
+    ),
+    CorrectionReasonRequired = "correction_reason_required" => (
+        "Hãy ghi lí do điều chỉnh (ít nhất 5 ký tự).",
+        "Please give a reason for the correction (at least 5 characters)."
+    ),
+    CorrectionNotNeeded = "correction_not_needed" => (
+        "Học kì chưa khoá sổ: hãy sửa điểm trực tiếp trên bảng điểm.",
+        "The semester is not locked: change the score on the sheet directly."
+    ),
+    ImportNotASpreadsheet = "import_not_a_spreadsheet" => (
+        "Tệp không phải bảng tính Excel (.xlsx) đọc được.",
+        "The file is not a readable Excel workbook (.xlsx)."
+    ),
+    ImportMissingColumn = "import_missing_column" => (
+        "Không tìm thấy cột \"Mã học sinh\" ở dòng tiêu đề.",
+        "The header row has no \"Mã học sinh\" (student code) column."
+    ),
+    ImportUnknownColumn = "import_unknown_column" => (
+        "Cột điểm này không có trong bảng điểm của môn học.",
+        "This score column is not part of the subject's sheet."
+    ),
+    ImportUnknownStudent = "import_unknown_student" => (
+        "Mã học sinh không thuộc lớp này.",
+        "No student of this class has this code."
+    ),
+    ImportHasErrors = "import_has_errors" => (
+        "Tệp còn dòng lỗi nên chưa nhập gì. Hãy sửa các dòng được báo rồi nhập lại.",
+        "The file has bad rows, so nothing was imported. Fix the rows listed and import again."
+    ),
 }
 
 /// What a server function returns on failure. Serialised as `{"error": "<code>", "field": …}`.
@@ -279,6 +362,27 @@ impl AppError {
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,
+            ErrorCode::ScoreEmpty
+            | ErrorCode::ScoreNotANumber
+            | ErrorCode::ScoreOutOfRange
+            | ErrorCode::ScoreTooPrecise
+            | ErrorCode::GradingRegularCountOutOfRange
+            | ErrorCode::GradingBandsOutOfOrder
+            | ErrorCode::GradingConductRuleMissing
+            | ErrorCode::GradingConductRuleDuplicate
+            | ErrorCode::YearEndRetrainingNotRequired
+            | ErrorCode::YearEndRetestNotAllowed
+            | ErrorCode::YearEndRetestSubjectNotEligible
+            | ErrorCode::YearEndRetestKindMismatch
+            | ErrorCode::YearEndRetestDuplicate
+            | ErrorCode::CorrectionReasonRequired
+            | ErrorCode::CorrectionNotNeeded
+            | ErrorCode::ImportNotASpreadsheet
+            | ErrorCode::ImportMissingColumn
+            | ErrorCode::ImportUnknownColumn
+            | ErrorCode::ImportUnknownStudent
+            | ErrorCode::ImportHasErrors => 422,
+            ErrorCode::GradeEntryClosed | ErrorCode::GradesLocked => 409,
         }
     }
 }
