@@ -17,7 +17,7 @@ const GUARDIAN: usize = 4;
 const PRINCIPAL: usize = 1;
 
 /// The school's date (UTC+7), `days` from today, as ISO text.
-fn school_day(days: i64) -> String {
+pub(crate) fn school_day(days: i64) -> String {
     let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date();
     let day = today + time::Duration::days(days);
     format!(
@@ -28,17 +28,17 @@ fn school_day(days: i64) -> String {
     )
 }
 
-struct Family {
-    teacher: Device,
-    guardian: Device,
-    child_id: i64,
-    child_given_name: String,
-    class_id: i64,
+pub(crate) struct Family {
+    pub teacher: Device,
+    pub guardian: Device,
+    pub child_id: i64,
+    pub child_given_name: String,
+    pub class_id: i64,
 }
 
 /// The demo teacher and the demo guardian, and the guardian's first child's class (which the
 /// teacher teaches: each demo subject teacher teaches every class of the pilot school).
-async fn family(app: &TestApp) -> Family {
+pub(crate) async fn family(app: &TestApp) -> Family {
     let teacher = Device::new();
     teacher.demo_login_as(app, TEACHER, "Staff").await;
     let guardian = Device::new();

@@ -7,6 +7,7 @@
 mod support;
 
 mod attendance;
+mod attendance_browser;
 mod authorization;
 mod backup;
 mod data_layer;

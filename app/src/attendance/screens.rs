@@ -123,6 +123,9 @@ pub fn RollCallPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let sheet = Resource::new(class_id, |id| roll_call(id, String::new()));
+    // Set once the page runs in the browser (taps before that would do nothing).
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     // Marks waiting to be sent, restored from the device once the page runs in the browser.
     let waiting = RwSignal::new(Vec::<MarkInput>::new());
     let storage_key = Memo::new(move |_| {
@@ -178,7 +181,7 @@ pub fn RollCallPage() -> impl IntoView {
                     let key = pending::key(sheet.class_id, &sheet.day);
                     let day = parse_iso_date(&sheet.day).map(format_date).unwrap_or_default();
                     view! {
-                        <section class="card" data-page="roll-call" data-day=sheet.day.clone()>
+                        <section class="card" data-page="roll-call" data-day=sheet.day.clone() data-interactive=move || interactive.get().to_string()>
                             <h1>{move || i18n.t(AttendanceText::RollCallTitle)} " " {sheet.class_name.clone()} " · " {day}</h1>
                             <p class="secondary">{move || i18n.t(AttendanceText::TapToMark)}</p>
                             <ul class="roll-call">
@@ -286,10 +289,12 @@ fn ClassLeave(class_id: Signal<i64>) -> impl IntoView {
             list.refetch();
         }
     });
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
         <Suspense fallback=|| ()>
             {move || list.get().and_then(Result::ok).map(|requests| view! {
-                <section class="card" data-section="class-leave">
+                <section class="card" data-section="class-leave" data-interactive=move || interactive.get().to_string()>
                     <h2>{move || i18n.t(AttendanceText::LeaveTitle)}</h2>
                     {requests.is_empty().then(|| view! { <p>{move || i18n.t(AttendanceText::NoLeave)}</p> })}
                     <ul class="list">
@@ -343,8 +348,10 @@ pub fn ChildLeave(student_id: i64) -> impl IntoView {
             requests.refetch();
         }
     });
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
-        <details class="child-leave" data-child-leave=student_id>
+        <details class="child-leave" data-child-leave=student_id data-interactive=move || interactive.get().to_string()>
             <summary>{move || i18n.t(AttendanceText::AskLeave)}</summary>
             <form class="stack" on:submit=move |ev| { ev.prevent_default(); ask.dispatch(()); }>
                 <label>{move || i18n.t(AttendanceText::From)}
