@@ -12,6 +12,7 @@ mod data_layer;
 mod identity;
 mod login;
 mod pwa;
+mod records;
 mod serving;
 mod sessions;
 mod software_passkey;

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod people;
 pub mod platform;
 pub mod pwa;
+pub mod records;
 pub mod timetable;
 pub mod ui;
 

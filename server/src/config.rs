@@ -33,6 +33,7 @@ pub struct Config {
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     pub sessions: SessionsConfig,
+    pub records: RecordsConfig,
     /// The VNeID (OpenID Connect) client; absent in demo mode means the built-in demo provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vneid: Option<OidcSettings>,
@@ -45,6 +46,16 @@ pub struct SessionsConfig {
     pub idle_timeout: i64,
     /// A session ends this long after login whatever happens (seconds).
     pub absolute_timeout: i64,
+}
+
+/// Records of students who left: how long their personal data is kept after they left.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsConfig {
+    /// Days after archiving (leaving, graduating, moving away) before personal data is erased.
+    pub retention_days: i64,
+    /// How often the retention job looks for records to erase (seconds).
+    pub retention_check_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -122,6 +133,10 @@ impl Default for Config {
                 idle_timeout: 8 * 3600,
                 absolute_timeout: 30 * 24 * 3600,
             },
+            records: RecordsConfig {
+                retention_days: 5 * 365,
+                retention_check_seconds: 24 * 3600,
+            },
             vneid: None,
         }
     }
@@ -171,6 +186,11 @@ impl Config {
         {
             return Err(ConfigError(
                 "sessions: idle_timeout ≥ 60 and absolute_timeout ≥ idle_timeout".into(),
+            ));
+        }
+        if self.records.retention_days < 1 || self.records.retention_check_seconds < 1 {
+            return Err(ConfigError(
+                "records: retention_days ≥ 1 and retention_check_seconds ≥ 1".into(),
             ));
         }
         if self.database.max_connections == 0 {

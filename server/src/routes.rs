@@ -117,6 +117,7 @@ pub fn router(state: ServerState) -> Router {
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
         .merge(identity)
+        .merge(app::records::routes::router().with_state(state.app.clone()))
         .layer(axum::middleware::from_fn(
             crate::errors::status_from_error_code,
         ))

@@ -46,6 +46,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     state: ServerState,
+    retention: app::records::retention::RetentionPolicy,
 }
 
 impl Application {
@@ -120,7 +121,15 @@ impl Application {
             metrics_token: config.metrics.token.clone(),
         };
         crate::metrics::handle();
-        Ok(Application { listener, state })
+        let retention = app::records::retention::RetentionPolicy {
+            retention_days: config.records.retention_days,
+            check_every: std::time::Duration::from_secs(config.records.retention_check_seconds),
+        };
+        Ok(Application {
+            listener,
+            state,
+            retention,
+        })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
@@ -137,6 +146,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.app.db.clone();
+        let retention = app::records::retention::spawn(self.state.app.clone(), self.retention);
         let router = routes::router(self.state);
         let result = axum::serve(
             self.listener,
@@ -144,6 +154,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        retention.abort();
         db.close().await;
         result
     }

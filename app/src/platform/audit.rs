@@ -62,6 +62,8 @@ pub enum AuditAction {
     Import,
     Login,
     LoginRefused,
+    /// Personal data erased (retention), the record kept as a tombstone.
+    Erase,
 }
 
 impl AuditAction {
@@ -76,6 +78,7 @@ impl AuditAction {
             AuditAction::Import => "import",
             AuditAction::Login => "login",
             AuditAction::LoginRefused => "login_refused",
+            AuditAction::Erase => "erase",
         }
     }
 }
