@@ -30,6 +30,10 @@ use crate::identity::screens::{
 use crate::people::screens::{
     ClassListPage, DistrictHomePage, GuardianHomePage, StaffHomePage, StudentHomePage,
 };
+use crate::records::screens::{
+    ClassesPage, DistrictSchoolsPage, FamilyDataPage, ImportPage, PolicePage, RecordsPage,
+    RequestsPage, StudentRecordPage,
+};
 use crate::ui::LanguageSwitch;
 
 /// The HTML document around the app, rendered on the server only.
@@ -90,6 +94,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/district/schools") view=DistrictSchoolsPage />
+                    <Route path=path!("/records") view=RecordsPage />
+                    <Route path=path!("/records/student/:id") view=StudentRecordPage />
+                    <Route path=path!("/records/import") view=ImportPage />
+                    <Route path=path!("/records/police") view=PolicePage />
+                    <Route path=path!("/records/requests") view=RequestsPage />
+                    <Route path=path!("/records/classes") view=ClassesPage />
+                    <Route path=path!("/guardian/data") view=FamilyDataPage />
                 </Routes>
             </main>
         </Router>
