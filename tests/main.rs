@@ -13,6 +13,7 @@ mod identity;
 mod login;
 mod pwa;
 mod records;
+mod records_browser;
 mod serving;
 mod sessions;
 mod software_passkey;

@@ -415,7 +415,7 @@ fn SearchPanel(school_id: i64) -> impl IntoView {
                             on:click=move |_| { kind.set(code.to_string()); search.dispatch(()); }>
                             {move || i18n.t(label)}
                         </button>
-                    })
+                    }.into_any())
                     .collect_view()}
             </div>
             <form class="stack" on:submit=move |ev| { ev.prevent_default(); search.dispatch(()); }>
@@ -535,7 +535,7 @@ fn AddStudentPanel(school_id: i64) -> impl IntoView {
                         <Suspense fallback=|| ()>
                             {move || classes.get().and_then(Result::ok).map(|c| c.classes.into_iter().map(|c| view! {
                                 <option value=c.id>{c.name}</option>
-                            }).collect_view())}
+                            }.into_any()).collect_view())}
                         </Suspense>
                     </select>
                 </label>
@@ -647,7 +647,7 @@ pub fn StudentRecordPage() -> impl IntoView {
                                         <span class="list-title">{g.name.full()}</span>
                                         <span class="list-meta">{g.relation.clone()} " · " {g.phone.clone().unwrap_or_default()} " · " {g.masked_id.clone().unwrap_or_default()} " · " {g.link_status.clone()}</span>
                                     </li>
-                                }).collect_view()}
+                                }.into_any()).collect_view()}
                             </ul>
                         </section>
                         <section class="card">
@@ -658,7 +658,7 @@ pub fn StudentRecordPage() -> impl IntoView {
                                         <span class="list-title">{h.class_name.clone()} " (" {h.year_name.clone()} ")"</span>
                                         <span class="list-meta">{iso_to_display(&h.enrolled_on)} " – " {h.left_on.as_deref().map(iso_to_display).unwrap_or_default()}</span>
                                     </li>
-                                }).collect_view()}
+                                }.into_any()).collect_view()}
                             </ul>
                         </section>
                         <LifeEventForm school_id student_id=s.id archived=s.archived version />
@@ -668,7 +668,7 @@ pub fn StudentRecordPage() -> impl IntoView {
                                 <StudentFields form />
                                 <button type="submit" class="button">{move || i18n.t(RecordsText::Save)}</button>
                             </form>
-                            {move || save.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+                            {move || save.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> }.into_any())}
                         </details>
                     }.into_any()
                 }
@@ -741,7 +741,7 @@ fn LifeEventForm(school_id: i64, student_id: i64, archived: bool, version: RwSig
                             <Suspense fallback=|| ()>
                                 {move || classes.get().and_then(Result::ok).map(|c| c.classes.into_iter().map(|c| view! {
                                     <option value=c.id>{c.name}</option>
-                                }).collect_view())}
+                                }.into_any()).collect_view())}
                             </Suspense>
                         </select>
                         <button type="button" class="button" on:click=move |_| { event.dispatch("move_class"); }>{move || i18n.t(RecordsText::Move)}</button>
@@ -753,7 +753,7 @@ fn LifeEventForm(school_id: i64, student_id: i64, archived: bool, version: RwSig
                     </div>
                 }.into_any()
             }}
-            {move || event.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+            {move || event.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> }.into_any())}
         </section>
     }
     .into_any()
@@ -769,6 +769,9 @@ pub fn ImportPage() -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
     let progress = RwSignal::new(None::<f64>);
     let report = RwSignal::new(None::<Result<ImportReport, AppError>>);
+    // True once the page runs in the browser (hydrated): clicks before that would do nothing.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     let send = move |school_id: i64, apply: bool| {
         report.set(None);
         let url = format!(
@@ -807,7 +810,7 @@ pub fn ImportPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || school.get().map(|result| match result {
                 Ok((school_id, name)) => view! {
-                    <section class="card" data-page="import">
+                    <section class="card" data-page="import" data-interactive=move || interactive.get().to_string()>
                         <h1>{move || i18n.t(RecordsText::Import)}</h1>
                         <p class="secondary">{name.clone()}</p>
                         <form class="stack" on:submit=move |ev| { ev.prevent_default(); send(school_id, false); }>
@@ -828,7 +831,7 @@ pub fn ImportPage() -> impl IntoView {
                             <label class="stack">{move || i18n.t(RecordsText::Uploading)}
                                 <progress max="100" value=p data-progress="upload">{format!("{p:.0}%")}</progress>
                             </label>
-                        })}
+                        }.into_any())}
                     </section>
                     {move || report.get().map(|r| match r {
                         Ok(report) => view! { <ImportResult report on_apply=Callback::new(move |_| send(school_id, true)) /> }.into_any(),
@@ -863,7 +866,7 @@ fn RowErrors(errors: Vec<RowError>) -> impl IntoView {
                             <td>{e.column.clone()}</td>
                             <td><span lang="vi">{e.reason_vi.clone()}</span><br /><span lang="en" class="secondary">{e.reason_en.clone()}</span></td>
                         </tr>
-                    }).collect_view()}
+                    }.into_any()).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -900,12 +903,12 @@ fn ImportResult(report: ImportReport, on_apply: Callback<()>) -> impl IntoView {
                 <ul class="list">
                     {report.additions.iter().take(100).map(|a| view! {
                         <li class="list-item"><span class="badge">"+"</span> " " {a.row} ". " {a.name.clone()}</li>
-                    }).collect_view()}
+                    }.into_any()).collect_view()}
                     {report.changes.iter().take(100).map(|c| view! {
                         <li class="list-item"><span class="badge">"~"</span> " " {c.row} ". " {c.name.clone()}
                             <span class="list-meta">{c.changes.iter().map(change_label).collect::<Vec<_>>().join(", ")}</span>
                         </li>
-                    }).collect_view()}
+                    }.into_any()).collect_view()}
                 </ul>
             })}
         </section>
@@ -973,7 +976,7 @@ pub fn PolicePage() -> impl IntoView {
                             <input class="input" type="file" node_ref=file_input accept=".xlsx" />
                             <button type="submit" class="button">{move || i18n.t(RecordsText::PoliceImport)}</button>
                         </form>
-                        {move || progress.get().map(|p| view! { <progress max="100" value=p></progress> })}
+                        {move || progress.get().map(|p| view! { <progress max="100" value=p></progress> }.into_any())}
                         {move || report.get().map(|r| match r {
                             Ok(r) => view! {
                                 <dl class="facts">
@@ -1025,7 +1028,7 @@ fn PoliceQueue(school_id: i64, version: RwSignal<u32>) -> impl IntoView {
                                         <button type="button" class="button button-secondary" on:click=move |_| { resolve.dispatch((c.id, false)); }>{move || i18n.t(RecordsText::Reject)}</button>
                                     </div>
                                 </li>
-                            }).collect_view()}
+                            }.into_any()).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -1076,7 +1079,7 @@ pub fn RequestsPage() -> impl IntoView {
                                         <button type="button" class="button button-secondary" on:click=move |_| { resolve.dispatch((school_id, q.id, false)); }>{move || i18n.t(RecordsText::Reject)}</button>
                                     </div>
                                 </li>
-                            }).collect_view()}
+                            }.into_any()).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -1130,7 +1133,7 @@ pub fn ClassesPage() -> impl IntoView {
                                             <AssignForm school_id class_id=class.id subjects=subjects.clone() teachers=teachers.clone() version />
                                         </details>
                                     </li>
-                                }).collect_view()}
+                                }.into_any()).collect_view()}
                             </ul>
                         </section>
                         <AddClassForm school_id version />
@@ -1167,15 +1170,15 @@ fn AssignForm(
         <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); assign.dispatch(()); }>
             <select class="input" aria-label=move || i18n.t(RecordsText::Subject) on:change=move |ev| subject.set(event_target_value(&ev).parse().ok())>
                 <option value="">{move || i18n.t(RecordsText::Homeroom)}</option>
-                {subjects.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                {subjects.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }.into_any()).collect_view()}
             </select>
             <select class="input" aria-label=move || i18n.t(RecordsText::Teacher) on:change=move |ev| teacher.set(event_target_value(&ev).parse().ok())>
                 <option value="">"—"</option>
-                {teachers.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                {teachers.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }.into_any()).collect_view()}
             </select>
             <button type="submit" class="button button-secondary">{move || i18n.t(RecordsText::Assign)}</button>
         </form>
-        {move || assign.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+        {move || assign.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> }.into_any())}
     }
     .into_any()
 }
@@ -1196,12 +1199,12 @@ fn AddClassForm(school_id: i64, version: RwSignal<u32>) -> impl IntoView {
             <h2>{move || i18n.t(RecordsText::AddClass)}</h2>
             <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); add.dispatch(()); }>
                 <select class="input" aria-label=move || i18n.t(RecordsText::Grade) on:change=move |ev| grade.set(event_target_value(&ev).parse().unwrap_or(6))>
-                    {(6..=9).map(|g| view! { <option value=g>{g}</option> }).collect_view()}
+                    {(6..=9).map(|g| view! { <option value=g>{g}</option> }.into_any()).collect_view()}
                 </select>
                 <input class="input" aria-label=move || i18n.t(RecordsText::Class) placeholder="6A3" on:input=move |ev| name.set(event_target_value(&ev)) />
                 <button type="submit" class="button">{move || i18n.t(RecordsText::AddClass)}</button>
             </form>
-            {move || add.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+            {move || add.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> }.into_any())}
         </section>
     }
     .into_any()
@@ -1289,13 +1292,13 @@ pub fn DistrictSchoolsPage() -> impl IntoView {
                                     <span class="list-title">{s.name.clone()}</span>
                                     <span class="list-meta">{s.moet_code.clone()} " · " {s.admins} " " {move || i18n.t(RecordsText::Admins)}</span>
                                 </li>
-                            }).collect_view()}
+                            }.into_any()).collect_view()}
                         </ul>
                         <h2>{move || i18n.t(RecordsText::CreateAdmin)}</h2>
                         <form class="stack" on:submit=move |ev| { ev.prevent_default(); create_admin.dispatch(()); }>
                             <select class="input" aria-label=move || i18n.t(RecordsText::Schools) on:change=move |ev| admin_school.set(event_target_value(&ev).parse().ok())>
                                 <option value="">"—"</option>
-                                {list.into_iter().map(|s| view! { <option value=s.id>{s.name}</option> }).collect_view()}
+                                {list.into_iter().map(|s| view! { <option value=s.id>{s.name}</option> }.into_any()).collect_view()}
                             </select>
                             <label>{move || i18n.t(RecordsText::FullName)}<input class="input" on:input=move |ev| admin.update(|a| a.full_name = event_target_value(&ev)) /></label>
                             <label>{move || i18n.t(RecordsText::PersonalId)}<input class="input" inputmode="numeric" on:input=move |ev| admin.update(|a| a.personal_id = event_target_value(&ev)) /></label>
@@ -1356,7 +1359,7 @@ pub fn FamilyDataPage() -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
         </Suspense>
-        {move || consent.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> })}
+        {move || consent.value().get().and_then(Result::err).map(|error| view! { <ErrorNotice error /> }.into_any())}
     }
     .into_any()
 }
@@ -1368,6 +1371,9 @@ fn FamilyDataView(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let json = serde_json::to_string_pretty(&data).unwrap_or_default();
+    // True once the page runs in the browser (hydrated): clicks before that would do nothing.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     let downloaded = RwSignal::new(false);
     let download = move |_| {
         #[cfg(feature = "hydrate")]
@@ -1383,7 +1389,7 @@ fn FamilyDataView(
         .collect();
     let g = data.guardian.clone();
     view! {
-        <section class="card" data-page="family-data">
+        <section class="card" data-page="family-data" data-interactive=move || interactive.get().to_string()>
             <h1>{move || i18n.t(RecordsText::MyData)}</h1>
             <p class="secondary">{move || i18n.t(RecordsText::MyDataIntro)}</p>
             <p class="secondary">{data.school_name.clone()} " · " {time_text(data.generated_at)}</p>
@@ -1417,7 +1423,7 @@ fn FamilyDataView(
                     <dt>{move || i18n.t(RecordsText::MaskedId)}</dt><dd>{c.masked_id.clone().unwrap_or_else(|| "—".into())}</dd>
                     <dt>{move || i18n.t(RecordsText::Status)}</dt><dd>{c.status.clone().unwrap_or_default()}</dd>
                 </dl>
-            }).collect_view()}
+            }.into_any()).collect_view()}
         </section>
         <section class="card" data-section="consents">
             <h2>{move || i18n.t(RecordsText::Consents)}</h2>
@@ -1453,7 +1459,7 @@ fn FamilyDataView(
                     <tbody>
                         {data.access.iter().map(|a| view! {
                             <tr><td>{time_text(a.at)}</td><td>{a.who.clone()}</td><td>{a.action.clone()} " " {a.what.clone()}</td></tr>
-                        }).collect_view()}
+                        }.into_any()).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -1477,11 +1483,11 @@ fn CorrectionForm(children: Vec<(i64, String)>, requests: Vec<super::CorrectionR
             <ul class="list">
                 {requests.into_iter().map(|r| view! {
                     <li class="list-item list-meta">{time_text(r.created_at)} " · " {r.field} ": " {r.requested} " · " {r.status}</li>
-                }).collect_view()}
+                }.into_any()).collect_view()}
             </ul>
             <form class="stack" on:submit=move |ev| { ev.prevent_default(); send.dispatch(()); }>
                 <select class="input" aria-label=move || i18n.t(RecordsText::Children) on:change=move |ev| student.set(event_target_value(&ev).parse().ok())>
-                    {children.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    {children.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }.into_any()).collect_view()}
                     <option value="">{move || i18n.t(RecordsText::You)}</option>
                 </select>
                 <label>{move || i18n.t(RecordsText::Field)}
