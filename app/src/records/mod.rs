@@ -116,7 +116,9 @@ pub struct StaffForm {
     pub phone: String,
     pub email: String,
     pub position: String,
-    /// Role codes (school_admin, clerk, teacher, timetabler).
+    /// Role codes (school_admin, clerk, teacher, timetabler). An empty list is absent from a
+    /// URL-encoded form, so a missing one means none.
+    #[serde(default)]
     pub roles: Vec<String>,
 }
 
