@@ -146,7 +146,11 @@ async fn every_server_function_admits_exactly_the_right_people() {
     .await;
     let other_child = id(&app, &format!("SELECT id FROM students WHERE school_id = {school_1} AND id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan}) LIMIT 1")).await;
     let school_2_id = id(&app, "SELECT id FROM schools WHERE moet_code = '79000702'").await;
-    let movable = id(&app, &format!("SELECT MAX(id) FROM students WHERE school_id = {school_1}")).await;
+    let movable = id(
+        &app,
+        &format!("SELECT MAX(id) FROM students WHERE school_id = {school_1}"),
+    )
+    .await;
     let teacher_1_id = id(&app, &format!("SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = 'teacher' AND s.school_id = {school_1} ORDER BY s.id LIMIT 1")).await;
     let leaving_teacher = id(&app, &format!("SELECT MAX(s.id) FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = 'teacher' AND s.school_id = {school_1}")).await;
     let office = || vec!["district", "admin_1", "clerk_1"];

@@ -89,8 +89,7 @@ async fn written(app: &crate::support::TestApp) -> (i64, i64, i64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_and_write_nothing()
-{
+async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_and_write_nothing() {
     let _ = site_root();
     let mut app = spawn_app(Backend::Sqlite).await;
     let browser = Browser::phone().await;
@@ -115,7 +114,13 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
     let before = written(&app).await;
 
     // Not an Excel file at all: one clear refusal, in both languages.
-    choose_file(&browser, b"STT;Ho ten\n1;Le Van A\n", files.path(), "ds.xlsx").await;
+    choose_file(
+        &browser,
+        b"STT;Ho ten\n1;Le Van A\n",
+        files.path(),
+        "ds.xlsx",
+    )
+    .await;
     browser
         .wait_for("button[data-action='preview']")
         .await
@@ -131,7 +136,13 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
 
     // Three bad rows: each is named with its column and reason (Vietnamese, then English), and
     // the page offers no way to apply the file.
-    choose_file(&browser, &file_with_bad_rows(), files.path(), "lop6-loi.xlsx").await;
+    choose_file(
+        &browser,
+        &file_with_bad_rows(),
+        files.path(),
+        "lop6-loi.xlsx",
+    )
+    .await;
     browser
         .wait_for("button[data-action='preview']")
         .await
@@ -145,7 +156,10 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
     assert!(date_row.contains("Ngày không hợp lệ"), "{date_row}");
     assert!(date_row.contains("The date is not valid"), "{date_row}");
     let sex_row = browser.text("tr[data-error-row='4']").await;
-    assert!(sex_row.contains("Giới tính phải là Nam hoặc Nữ"), "{sex_row}");
+    assert!(
+        sex_row.contains("Giới tính phải là Nam hoặc Nữ"),
+        "{sex_row}"
+    );
     let class_row = browser.text("tr[data-error-row='5']").await;
     assert!(class_row.contains("Không có lớp này"), "{class_row}");
     assert!(class_row.contains("no such class"), "{class_row}");
@@ -172,7 +186,13 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
     );
 
     // The good file: the preview counts five new students and writes nothing; applying adds them.
-    choose_file(&browser, &intake_file("79000701"), files.path(), "lop6.xlsx").await;
+    choose_file(
+        &browser,
+        &intake_file("79000701"),
+        files.path(),
+        "lop6.xlsx",
+    )
+    .await;
     browser
         .wait_for("button[data-action='preview']")
         .await

@@ -31,9 +31,23 @@ fn class_name(index: u32) -> String {
 
 fn workbook() -> Vec<u8> {
     let headers = [
-        "STT", "Mã trường", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính",
-        "Trạng thái HS", "Dân tộc", "Số định danh cá nhân", "Họ tên cha", "Số định danh cha",
-        "Số điện thoại cha", "Nghề nghiệp cha", "Họ tên mẹ", "Số định danh mẹ", "Số điện thoại mẹ",
+        "STT",
+        "Mã trường",
+        "Mã lớp",
+        "Mã học sinh",
+        "Họ tên",
+        "Ngày sinh",
+        "Giới tính",
+        "Trạng thái HS",
+        "Dân tộc",
+        "Số định danh cá nhân",
+        "Họ tên cha",
+        "Số định danh cha",
+        "Số điện thoại cha",
+        "Nghề nghiệp cha",
+        "Họ tên mẹ",
+        "Số định danh mẹ",
+        "Số điện thoại mẹ",
     ];
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -46,7 +60,11 @@ fn workbook() -> Vec<u8> {
         let year = 2021 - grade as i32;
         let sex = if i % 2 == 0 { Sex::Male } else { Sex::Female };
         let family = FAMILY[(i % 8) as usize];
-        let name = format!("{family} Văn {} {}", GIVEN[(i / 8 % 8) as usize], GIVEN[(i % 8) as usize]);
+        let name = format!(
+            "{family} Văn {} {}",
+            GIVEN[(i / 8 % 8) as usize],
+            GIVEN[(i % 8) as usize]
+        );
         let pid = |y: i32, s: Sex, serial: u32| {
             PersonalId::compose(79, y, s, serial)
                 .map(|p| p.expose().to_string())
@@ -79,8 +97,13 @@ fn workbook() -> Vec<u8> {
 }
 
 async fn fresh_school(dir: &std::path::Path, run: usize) -> (Db, i64) {
-    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{run}.db")).display());
-    let db = Db::connect(&url, &Default::default()).await.unwrap_or_else(|e| panic!("{e}"));
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.join(format!("bench-{run}.db")).display()
+    );
+    let db = Db::connect(&url, &Default::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
     let mut conn = db.pool().acquire().await.unwrap_or_else(|e| panic!("{e}"));
     let district = store::insert_district(&mut conn, "79-B", "Huyện", "79", 0)
@@ -99,9 +122,16 @@ async fn fresh_school(dir: &std::path::Path, run: usize) -> (Db, i64) {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let year = store::insert_school_year(&mut conn, school, "2026-2027", date!(2026 - 09 - 05), date!(2027 - 05 - 31), true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let year = store::insert_school_year(
+        &mut conn,
+        school,
+        "2026-2027",
+        date!(2026 - 09 - 05),
+        date!(2027 - 05 - 31),
+        true,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut made = std::collections::HashSet::new();
     for i in 0..STUDENTS {
         let name = class_name(i);
@@ -136,21 +166,56 @@ fn main() {
             let (db, school) = fresh_school(dir.path(), run).await;
             let today = date!(2026 - 12 - 04);
             let start = Instant::now();
-            let report = import_workbook(&db, &crypto, &Actor::system(), school, ImportKind::Students, file.clone(), false, today, 1)
-                .await
-                .unwrap_or_else(|e| panic!("{e:?}"));
+            let report = import_workbook(
+                &db,
+                &crypto,
+                &Actor::system(),
+                school,
+                ImportKind::Students,
+                file.clone(),
+                false,
+                today,
+                1,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
             preview.push(start.elapsed());
-            assert_eq!(report.added, STUDENTS as usize, "{:?}", report.errors.first());
+            assert_eq!(
+                report.added,
+                STUDENTS as usize,
+                "{:?}",
+                report.errors.first()
+            );
             let start = Instant::now();
-            let report = import_workbook(&db, &crypto, &Actor::system(), school, ImportKind::Students, file.clone(), true, today, 2)
-                .await
-                .unwrap_or_else(|e| panic!("{e:?}"));
+            let report = import_workbook(
+                &db,
+                &crypto,
+                &Actor::system(),
+                school,
+                ImportKind::Students,
+                file.clone(),
+                true,
+                today,
+                2,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
             first.push(start.elapsed());
             assert!(report.applied);
             let start = Instant::now();
-            let report = import_workbook(&db, &crypto, &Actor::system(), school, ImportKind::Students, file.clone(), true, today, 3)
-                .await
-                .unwrap_or_else(|e| panic!("{e:?}"));
+            let report = import_workbook(
+                &db,
+                &crypto,
+                &Actor::system(),
+                school,
+                ImportKind::Students,
+                file.clone(),
+                true,
+                today,
+                3,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
             again.push(start.elapsed());
             assert_eq!(report.unchanged, STUDENTS as usize);
             db.close().await;
@@ -160,7 +225,16 @@ fn main() {
         v.sort();
         v[v.len() / 2]
     };
-    println!("preview (read, check, plan):      median {:?}", median(&mut preview));
-    println!("first import (applied, 1 tx):     median {:?}", median(&mut first));
-    println!("same file again (no change):      median {:?}", median(&mut again));
+    println!(
+        "preview (read, check, plan):      median {:?}",
+        median(&mut preview)
+    );
+    println!(
+        "first import (applied, 1 tx):     median {:?}",
+        median(&mut first)
+    );
+    println!(
+        "same file again (no change):      median {:?}",
+        median(&mut again)
+    );
 }

@@ -8,9 +8,9 @@ use leptos_router::hooks::use_params_map;
 use super::api::{
     archive_staff, correction_requests, create_school, create_school_admin, district_schools,
     load_family_data, load_school_classes, police_queue, records_home, records_search,
-    request_correction, resolve_correction_request, resolve_police_correction,
-    reveal_personal_id, save_assignment, save_class, save_student, set_consent, student_life_event,
-    student_record, year_rollover,
+    request_correction, resolve_correction_request, resolve_police_correction, reveal_personal_id,
+    save_assignment, save_class, save_student, set_consent, student_life_event, student_record,
+    year_rollover,
 };
 use super::rules::{Change, RowError};
 use super::{FamilyData, ImportReport, PoliceReport, Purpose, StaffForm, StudentForm};
@@ -707,7 +707,12 @@ fn RevealForm(school_id: i64, record_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn LifeEventForm(school_id: i64, student_id: i64, archived: bool, version: RwSignal<u32>) -> impl IntoView {
+fn LifeEventForm(
+    school_id: i64,
+    student_id: i64,
+    archived: bool,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let classes = Resource::new(move || school_id, load_school_classes);
     let target = RwSignal::new(None::<i64>);
@@ -780,7 +785,10 @@ pub fn ImportPage() -> impl IntoView {
         );
         #[cfg(feature = "hydrate")]
         {
-            let Some(file) = file_input.get().and_then(|input| browser::chosen_file(&input)) else {
+            let Some(file) = file_input
+                .get()
+                .and_then(|input| browser::chosen_file(&input))
+            else {
                 report.set(Some(Err(AppError::new(ErrorCode::RecordsFileUnreadable))));
                 return;
             };
@@ -794,7 +802,8 @@ pub fn ImportPage() -> impl IntoView {
                     report.set(Some(if status == 200 {
                         serde_json::from_str(&body).map_err(|_| AppError::new(ErrorCode::Internal))
                     } else {
-                        Err(serde_json::from_str(&body).unwrap_or_else(|_| AppError::new(ErrorCode::Network)))
+                        Err(serde_json::from_str(&body)
+                            .unwrap_or_else(|_| AppError::new(ErrorCode::Network)))
                     }));
                 },
             );
@@ -931,20 +940,29 @@ pub fn PolicePage() -> impl IntoView {
         let url = format!("/records/police/import?school_id={school_id}");
         #[cfg(feature = "hydrate")]
         {
-            let Some(file) = file_input.get().and_then(|input| browser::chosen_file(&input)) else {
+            let Some(file) = file_input
+                .get()
+                .and_then(|input| browser::chosen_file(&input))
+            else {
                 report.set(Some(Err(AppError::new(ErrorCode::RecordsFileUnreadable))));
                 return;
             };
             progress.set(Some(0.0));
-            let started = browser::upload(&url, &file, move |p| progress.set(Some(p)), move |status, body| {
-                progress.set(None);
-                version.update(|v| *v += 1);
-                report.set(Some(if status == 200 {
-                    serde_json::from_str(&body).map_err(|_| AppError::new(ErrorCode::Internal))
-                } else {
-                    Err(serde_json::from_str(&body).unwrap_or_else(|_| AppError::new(ErrorCode::Network)))
-                }));
-            });
+            let started = browser::upload(
+                &url,
+                &file,
+                move |p| progress.set(Some(p)),
+                move |status, body| {
+                    progress.set(None);
+                    version.update(|v| *v += 1);
+                    report.set(Some(if status == 200 {
+                        serde_json::from_str(&body).map_err(|_| AppError::new(ErrorCode::Internal))
+                    } else {
+                        Err(serde_json::from_str(&body)
+                            .unwrap_or_else(|_| AppError::new(ErrorCode::Network)))
+                    }));
+                },
+            );
             if let Err(error) = started {
                 report.set(Some(Err(error)));
             }
@@ -1001,8 +1019,13 @@ pub fn PolicePage() -> impl IntoView {
 #[component]
 fn PoliceQueue(school_id: i64, version: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
-    let queue = Resource::new(move || (school_id, version.get()), |(school_id, _)| police_queue(school_id));
-    let resolve = Action::new(move |(id, apply): &(i64, bool)| resolve_police_correction(school_id, *id, *apply));
+    let queue = Resource::new(
+        move || (school_id, version.get()),
+        |(school_id, _)| police_queue(school_id),
+    );
+    let resolve = Action::new(move |(id, apply): &(i64, bool)| {
+        resolve_police_correction(school_id, *id, *apply)
+    });
     Effect::new(move |_| {
         if resolve.value().get().is_some() {
             version.update(|v| *v += 1);
@@ -1048,7 +1071,9 @@ pub fn RequestsPage() -> impl IntoView {
         move || (school.get(), version.get()),
         |(school, _)| async move {
             match school {
-                Some(Ok((school_id, _))) => correction_requests(school_id).await.map(|l| (school_id, l)),
+                Some(Ok((school_id, _))) => {
+                    correction_requests(school_id).await.map(|l| (school_id, l))
+                }
                 Some(Err(error)) => Err(error),
                 None => Err(AppError::new(ErrorCode::NotFound)),
             }
@@ -1099,7 +1124,9 @@ pub fn ClassesPage() -> impl IntoView {
         move || (school.get(), version.get()),
         |(school, _)| async move {
             match school {
-                Some(Ok((school_id, _))) => load_school_classes(school_id).await.map(|c| (school_id, c)),
+                Some(Ok((school_id, _))) => {
+                    load_school_classes(school_id).await.map(|c| (school_id, c))
+                }
                 Some(Err(error)) => Err(error),
                 None => Err(AppError::new(ErrorCode::NotFound)),
             }
@@ -1159,7 +1186,12 @@ fn AssignForm(
     let subject = RwSignal::new(None::<i64>);
     let teacher = RwSignal::new(None::<i64>);
     let assign = Action::new(move |_: &()| {
-        save_assignment(school_id, class_id, subject.get_untracked(), teacher.get_untracked())
+        save_assignment(
+            school_id,
+            class_id,
+            subject.get_untracked(),
+            teacher.get_untracked(),
+        )
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = assign.value().get() {
@@ -1188,7 +1220,9 @@ fn AddClassForm(school_id: i64, version: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let grade = RwSignal::new(6i64);
     let name = RwSignal::new(String::new());
-    let add = Action::new(move |_: &()| save_class(school_id, None, grade.get_untracked(), name.get_untracked()));
+    let add = Action::new(move |_: &()| {
+        save_class(school_id, None, grade.get_untracked(), name.get_untracked())
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = add.value().get() {
             version.update(|v| *v += 1);
@@ -1266,7 +1300,8 @@ pub fn DistrictSchoolsPage() -> impl IntoView {
     let schools = Resource::new(move || version.get(), |_| district_schools());
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
-    let create = Action::new(move |_: &()| create_school(code.get_untracked(), name.get_untracked()));
+    let create =
+        Action::new(move |_: &()| create_school(code.get_untracked(), name.get_untracked()));
     let admin_school = RwSignal::new(None::<i64>);
     let admin = RwSignal::new(StaffForm::default());
     let create_admin = Action::new(move |_: &()| async move {
@@ -1276,7 +1311,9 @@ pub fn DistrictSchoolsPage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) || matches!(create_admin.value().get(), Some(Ok(_))) {
+        if matches!(create.value().get(), Some(Ok(_)))
+            || matches!(create_admin.value().get(), Some(Ok(_)))
+        {
             version.update(|v| *v += 1);
         }
     });
@@ -1377,7 +1414,12 @@ fn FamilyDataView(
     let downloaded = RwSignal::new(false);
     let download = move |_| {
         #[cfg(feature = "hydrate")]
-        browser::save_text(&json, "du-lieu-gia-dinh.json", "application/json", "family-json");
+        browser::save_text(
+            &json,
+            "du-lieu-gia-dinh.json",
+            "application/json",
+            "family-json",
+        );
         #[cfg(not(feature = "hydrate"))]
         let _ = &json;
         downloaded.set(true);
@@ -1469,13 +1511,20 @@ fn FamilyDataView(
 }
 
 #[component]
-fn CorrectionForm(children: Vec<(i64, String)>, requests: Vec<super::CorrectionRequestView>) -> impl IntoView {
+fn CorrectionForm(
+    children: Vec<(i64, String)>,
+    requests: Vec<super::CorrectionRequestView>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let student = RwSignal::new(children.first().map(|c| c.0));
     let field = RwSignal::new("full_name".to_string());
     let requested = RwSignal::new(String::new());
     let send = Action::new(move |_: &()| {
-        request_correction(student.get_untracked(), field.get_untracked(), requested.get_untracked())
+        request_correction(
+            student.get_untracked(),
+            field.get_untracked(),
+            requested.get_untracked(),
+        )
     });
     view! {
         <section class="card" data-section="correction">

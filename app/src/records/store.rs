@@ -47,6 +47,7 @@ pub(crate) fn name_from(row: &sqlx::any::AnyRow) -> Result<FullName, sqlx::Error
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn record_event(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -154,7 +154,7 @@ pub async fn family_data(
             ));
         }
     }
-    access_rows.sort_by(|a, b| b.0.cmp(&a.0));
+    access_rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     access_rows.truncate(300);
     let mut names: HashMap<(String, i64), String> = HashMap::new();
     for (_, kind, id, _, _) in &access_rows {
