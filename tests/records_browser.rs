@@ -12,13 +12,14 @@ use crate::support::browser::Browser;
 use crate::support::{site_root, spawn_app};
 
 async fn demo_login(browser: &Browser, base: &str, role: &str) {
-    browser.client.goto(&format!("{base}/login")).await.unwrap();
+    // Straight to where the login page's VNeID button leads: these tests are about records,
+    // and tests/identity.rs covers the login page itself.
     browser
-        .wait_for("a[data-login='vneid']")
-        .await
-        .click()
+        .client
+        .goto(&format!("{base}/auth/vneid/start?return_to=%2F"))
         .await
         .unwrap();
+    browser.wait_for("[data-demo-idp='true']").await;
     browser
         .wait_for(&format!("a[data-demo-login='{role}']"))
         .await
