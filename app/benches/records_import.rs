@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use app::people::FullName;
 use app::people::store::{self, NewSchool};
 use app::platform::audit::Actor;
 use app::platform::crypto::PidCrypto;
@@ -157,7 +156,6 @@ fn main() {
         "records import: {STUDENTS} students with both parents, file {} KB",
         file.len() / 1024
     );
-    let _ = FullName::parse("x y");
     let mut first = Vec::new();
     let mut again = Vec::new();
     let mut preview = Vec::new();
