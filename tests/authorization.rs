@@ -152,6 +152,14 @@ async fn every_server_function_admits_exactly_the_right_people() {
     )
     .await;
     let other_child = id(&app, &format!("SELECT id FROM students WHERE school_id = {school_1} AND id NOT IN (SELECT student_id FROM guardian_links WHERE guardian_id = {lan}) LIMIT 1")).await;
+    let school_2_id = id(&app, "SELECT id FROM schools WHERE moet_code = '79000702'").await;
+    let movable = id(
+        &app,
+        &format!("SELECT MAX(id) FROM students WHERE school_id = {school_1}"),
+    )
+    .await;
+    let leaving_teacher = id(&app, &format!("SELECT MAX(s.id) FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = 'teacher' AND s.school_id = {school_1}")).await;
+    let office = || vec!["district", "admin_1", "clerk_1"];
     let staff_with = |role: &str, school: &str| {
         format!(
             "SELECT s.id FROM staff s JOIN staff_roles r ON r.staff_id = s.id WHERE r.role = '{role}' AND s.school_id = {school} ORDER BY s.id LIMIT 1"
@@ -832,6 +840,229 @@ async fn every_server_function_admits_exactly_the_right_people() {
             "apply_score_import",
             with(sheet(class_a, literature_1), &[("file", workbook.clone())]),
             vec!["teacher_1"],
+        ),
+        // Records: the school's office (admins, clerks) and the district; families their own.
+        ("records_home", vec![], vec!["admin_1", "clerk_1"]),
+        (
+            "records_search",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("kind", "students".into()),
+                ("query", "nguyen".into()),
+                ("archived", "false".into()),
+            ],
+            office(),
+        ),
+        (
+            "records_search",
+            vec![
+                ("school_id", school_2_id.to_string()),
+                ("kind", "staff".into()),
+                ("query", "".into()),
+                ("archived", "false".into()),
+            ],
+            vec!["district"],
+        ),
+        (
+            "student_record",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("student_id", lans_child.to_string()),
+            ],
+            office(),
+        ),
+        (
+            "save_student",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("form[full_name]", "Lê Văn Thử".into()),
+                ("form[date_of_birth]", "01/01/2015".into()),
+                ("form[sex]", "M".into()),
+                ("form[moet_code]", "".into()),
+                ("form[personal_id]", "".into()),
+                ("form[ethnicity]", "".into()),
+            ],
+            office(),
+        ),
+        (
+            "student_life_event",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("student_id", other_child.to_string()),
+                ("event", "restore".into()),
+                ("on", "".into()),
+            ],
+            office(),
+        ),
+        (
+            "transfer_student",
+            vec![
+                ("from_school_id", school_1_id.to_string()),
+                ("student_id", movable.to_string()),
+                ("to_school_id", school_2_id.to_string()),
+                ("to_class_id", class_b.to_string()),
+            ],
+            vec!["district"],
+        ),
+        (
+            "reveal_personal_id",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("kind", "students".into()),
+                ("record_id", lans_child.to_string()),
+                ("reason", "Kiểm tra hồ sơ".into()),
+            ],
+            office(),
+        ),
+        (
+            "save_staff",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("form[full_name]", "Ngô Văn Thử".into()),
+                ("form[date_of_birth]", "".into()),
+                ("form[sex]", "".into()),
+                ("form[personal_id]", "".into()),
+                ("form[phone]", "".into()),
+                ("form[email]", "".into()),
+                ("form[position]", "Giáo viên".into()),
+                ("form[roles][0]", "teacher".into()),
+            ],
+            office(),
+        ),
+        (
+            "archive_staff",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("staff_id", leaving_teacher.to_string()),
+            ],
+            office(),
+        ),
+        (
+            "save_guardian",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("form[student_id]", other_child.to_string()),
+                ("form[relation]", "guardian".into()),
+                ("form[full_name]", "Bùi Thị Thử".into()),
+                ("form[personal_id]", "".into()),
+                ("form[phone]", "".into()),
+                ("form[occupation]", "".into()),
+            ],
+            office(),
+        ),
+        (
+            "school_classes",
+            vec![("school_id", school_1_id.to_string())],
+            office(),
+        ),
+        (
+            "save_class",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("class_id", class_a.to_string()),
+                ("grade", "6".into()),
+                ("name", "6A1".into()),
+            ],
+            office(),
+        ),
+        (
+            "save_assignment",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("class_id", class_a.to_string()),
+                ("staff_id", teacher_1_id.to_string()),
+            ],
+            office(),
+        ),
+        (
+            "year_rollover",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("name", "2027-2028".into()),
+                ("starts_on", "05/09/2027".into()),
+                ("ends_on", "31/05/2028".into()),
+                ("apply", "false".into()),
+            ],
+            vec!["district", "admin_1"],
+        ),
+        ("district_schools", vec![], vec!["district"]),
+        (
+            "create_school",
+            vec![
+                ("moet_code", "79000703".into()),
+                ("name", "Trường THCS Thử".into()),
+            ],
+            vec!["district"],
+        ),
+        (
+            "create_school_admin",
+            vec![
+                ("school_id", school_2_id.to_string()),
+                ("form[full_name]", "Hồ Văn Hiệu".into()),
+                ("form[date_of_birth]", "01/02/1975".into()),
+                ("form[sex]", "M".into()),
+                ("form[personal_id]", "079075123456".into()),
+                ("form[phone]", "".into()),
+                ("form[email]", "".into()),
+                ("form[position]", "Hiệu trưởng".into()),
+            ],
+            vec!["district"],
+        ),
+        (
+            "police_queue",
+            vec![("school_id", school_1_id.to_string())],
+            office(),
+        ),
+        (
+            "resolve_police_correction",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("correction_id", "999999".into()),
+                ("apply", "true".into()),
+            ],
+            vec![],
+        ),
+        (
+            "correction_requests",
+            vec![("school_id", school_1_id.to_string())],
+            office(),
+        ),
+        (
+            "resolve_correction_request",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("request_id", "999999".into()),
+                ("done", "true".into()),
+            ],
+            vec![],
+        ),
+        ("family_data", vec![], vec!["guardian"]),
+        (
+            "set_consent",
+            vec![
+                ("student_id", lans_child.to_string()),
+                ("purpose", "school_photos".into()),
+                ("give", "true".into()),
+            ],
+            vec!["guardian"],
+        ),
+        (
+            "set_consent",
+            vec![
+                ("student_id", other_child.to_string()),
+                ("purpose", "school_photos".into()),
+                ("give", "true".into()),
+            ],
+            vec![],
+        ),
+        (
+            "request_correction",
+            vec![
+                ("student_id", lans_child.to_string()),
+                ("field", "other".into()),
+                ("requested", "Số điện thoại mới".into()),
+            ],
+            vec!["guardian"],
         ),
         // Ends the caller's session: checked last, separately below.
         ("logout", vec![], logged_in.to_vec()),

@@ -17,6 +17,8 @@ mod grades;
 mod identity;
 mod login;
 mod pwa;
+mod records;
+mod records_browser;
 mod serving;
 mod sessions;
 mod software_passkey;

@@ -17,6 +17,7 @@ pub mod people;
 pub mod platform;
 pub mod pwa;
 pub mod reports;
+pub mod records;
 pub mod timetable;
 pub mod ui;
 pub mod verification;
@@ -36,6 +37,10 @@ use crate::identity::screens::{
 };
 use crate::people::screens::{
     ClassListPage, DistrictHomePage, GuardianHomePage, StaffHomePage, StudentHomePage,
+};
+use crate::records::screens::{
+    ClassesPage, DistrictSchoolsPage, FamilyDataPage, ImportPage, PolicePage, RecordsPage,
+    RequestsPage, StudentRecordPage,
 };
 use crate::ui::LanguageSwitch;
 
@@ -113,6 +118,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/grades/class/:class") view=grades::screens::ClassResultsPage />
                     <Route path=path!("/staff/grades/admin") view=grades::screens::GradeAdminPage />
                     <Route path=path!("/grades/child/:id") view=grades::screens::ChildGradesPage />
+                    <Route path=path!("/district/schools") view=DistrictSchoolsPage />
+                    <Route path=path!("/records") view=RecordsPage />
+                    <Route path=path!("/records/student/:id") view=StudentRecordPage />
+                    <Route path=path!("/records/import") view=ImportPage />
+                    <Route path=path!("/records/police") view=PolicePage />
+                    <Route path=path!("/records/requests") view=RequestsPage />
+                    <Route path=path!("/records/classes") view=ClassesPage />
+                    <Route path=path!("/guardian/data") view=FamilyDataPage />
                 </Routes>
             </main>
         </Router>

@@ -36,6 +36,7 @@ pub struct Config {
     pub push: PushConfig,
     /// The desk: where the clerks' pcsc-bridge listens (`bridge_url`).
     pub desk: app::verification::DeskSettings,
+    pub records: RecordsConfig,
     /// The VNeID (OpenID Connect) client; absent in demo mode means the built-in demo provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vneid: Option<OidcSettings>,
@@ -59,6 +60,16 @@ pub struct SessionsConfig {
     pub idle_timeout: i64,
     /// A session ends this long after login whatever happens (seconds).
     pub absolute_timeout: i64,
+}
+
+/// Records of students who left: how long their personal data is kept after they left.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsConfig {
+    /// Days after archiving (leaving, graduating, moving away) before personal data is erased.
+    pub retention_days: i64,
+    /// How often the retention job looks for records to erase (seconds).
+    pub retention_check_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -136,6 +147,10 @@ impl Default for Config {
                 idle_timeout: 8 * 3600,
                 absolute_timeout: 30 * 24 * 3600,
             },
+            records: RecordsConfig {
+                retention_days: 5 * 365,
+                retention_check_seconds: 24 * 3600,
+            },
             vneid: None,
             push: PushConfig::default(),
             desk: app::verification::DeskSettings::default(),
@@ -192,6 +207,11 @@ impl Config {
         if crate::security::bridge_origin(&self.desk.bridge_url).is_none() {
             return Err(ConfigError(
                 "desk.bridge_url phải là http://127.0.0.1:CỔNG / must be an origin such as http://127.0.0.1:47800".into(),
+            ));
+        }
+        if self.records.retention_days < 1 || self.records.retention_check_seconds < 1 {
+            return Err(ConfigError(
+                "records: retention_days ≥ 1 and retention_check_seconds ≥ 1".into(),
             ));
         }
         if self.database.max_connections == 0 {

@@ -123,6 +123,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(assets)
         .merge(identity)
         .merge(fees)
+        .merge(app::records::routes::router().with_state(state.app.clone()))
         .layer(axum::middleware::from_fn(
             crate::errors::status_from_error_code,
         ))

@@ -47,6 +47,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     state: ServerState,
+    retention: app::records::retention::RetentionPolicy,
 }
 
 impl Application {
@@ -124,7 +125,15 @@ impl Application {
             metrics_token: config.metrics.token.clone(),
         };
         crate::metrics::handle();
-        Ok(Application { listener, state })
+        let retention = app::records::retention::RetentionPolicy {
+            retention_days: config.records.retention_days,
+            check_every: std::time::Duration::from_secs(config.records.retention_check_seconds),
+        };
+        Ok(Application {
+            listener,
+            state,
+            retention,
+        })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
@@ -146,6 +155,7 @@ impl Application {
             let app = &self.state.app;
             tokio::spawn(PushSender::new(app.db.clone(), key, app.clock.clone(), app.push_wake.clone()).run())
         });
+        let retention = app::records::retention::spawn(self.state.app.clone(), self.retention);
         let router = routes::router(self.state);
         let result = axum::serve(
             self.listener,
@@ -156,6 +166,7 @@ impl Application {
         if let Some(push) = push {
             push.abort();
         }
+        retention.abort();
         db.close().await;
         result
     }

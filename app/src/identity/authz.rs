@@ -106,6 +106,25 @@ pub enum Action {
     /// Entry windows, corrections and grading settings of the school the persona acts in: its
     /// school admin.
     ManageGrades,
+    /// A school's records: find, view, add, edit, archive, import, export, the police's
+    /// confirmation and the families' correction requests (its admins and clerks; the district's
+    /// admins).
+    ManageRecords {
+        school_id: i64,
+    },
+    /// Creating the district's schools and their admins (district admins).
+    ManageDistrict,
+    /// Moving a student between two schools of the district (its admins).
+    TransferStudent {
+        from_school: i64,
+        to_school: i64,
+    },
+    /// A guardian's own data and their children's: the download, correction requests.
+    OwnFamilyData,
+    /// A guardian's consents for one child (through a link the school counts).
+    ChildConsent {
+        student_id: i64,
+    },
 }
 
 /// The persona a request acts as, with what it may do, read fresh from the records.
@@ -267,6 +286,11 @@ fn action_name(action: &Action) -> &'static str {
         Action::HomeroomEntry { .. } => "homeroom_entry",
         Action::ReadClassResults { .. } => "read_class_results",
         Action::ManageGrades => "manage_grades",
+        Action::ManageRecords { .. } => "manage_records",
+        Action::ManageDistrict => "manage_district",
+        Action::TransferStudent { .. } => "transfer_student",
+        Action::OwnFamilyData => "own_family_data",
+        Action::ChildConsent { .. } => "child_consent",
     }
 }
 
@@ -507,6 +531,24 @@ async fn decide(
         (Action::ManageGrades, Some(ActivePersona::Staff { roles, .. })) => {
             roles.contains(&StaffRole::SchoolAdmin)
         }
+        (Action::ManageRecords { school_id }, Some(p)) => {
+            may_manage_records(conn, p, *school_id).await?
+        }
+        (Action::ManageDistrict, Some(ActivePersona::DistrictAdmin { .. })) => true,
+        (
+            Action::TransferStudent {
+                from_school,
+                to_school,
+            },
+            Some(ActivePersona::DistrictAdmin { district_id, .. }),
+        ) => {
+            district_of_school(conn, *from_school).await? == Some(*district_id)
+                && district_of_school(conn, *to_school).await? == Some(*district_id)
+        }
+        (Action::OwnFamilyData, Some(ActivePersona::Guardian { .. })) => true,
+        (Action::ChildConsent { student_id }, Some(p @ ActivePersona::Guardian { .. })) => {
+            may_read_child(conn, p, *student_id).await?
+        }
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
@@ -556,6 +598,28 @@ async fn is_school_admin(
         ActivePersona::Staff {
             school_id, roles, ..
         } => *school_id == school && roles.contains(&StaffRole::SchoolAdmin),
+        ActivePersona::DistrictAdmin { district_id, .. } => {
+            district_of_school(conn, school).await? == Some(*district_id)
+        }
+        _ => false,
+    })
+}
+
+/// The school's admins and clerks, and the admins of its district.
+async fn may_manage_records(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    school: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(match persona {
+        ActivePersona::Staff {
+            school_id, roles, ..
+        } => {
+            *school_id == school
+                && roles
+                    .iter()
+                    .any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk))
+        }
         ActivePersona::DistrictAdmin { district_id, .. } => {
             district_of_school(conn, school).await? == Some(*district_id)
         }

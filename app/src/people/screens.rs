@@ -60,6 +60,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             <h1>{home.school_name.clone()}</h1>
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                             <a class="button" href="/staff/grades" data-link="grades">{move || i18n.t(crate::grades::screens::GradesText::Title)}</a>
+                            {office.then(|| view! { <a class="button" href="/records" data-link="records">{move || i18n.t(crate::records::screens::RecordsText::Records)}</a> })}
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
                         <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
@@ -161,6 +162,7 @@ pub fn GuardianHomePage() -> impl IntoView {
     view! {
         <section class="card" data-page="guardian-home">
             <h1>{move || i18n.t(PeopleText::MyChildren)}</h1>
+            <a class="button button-secondary" href="/guardian/data" data-link="family-data">{move || i18n.t(crate::records::screens::RecordsText::MyData)}</a>
             <Suspense fallback=|| ()>
                 {move || children.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(PeopleText::NoChildren)}</p> }.into_any(),
@@ -223,6 +225,7 @@ pub fn DistrictHomePage() -> impl IntoView {
     view! {
         <section class="card" data-page="district-home">
             <h1>{move || i18n.t(PeopleText::DistrictWelcome)}</h1>
+            <a class="button" href="/district/schools" data-link="district-schools">{move || i18n.t(crate::records::screens::RecordsText::Schools)}</a>
         </section>
         <crate::home::SchoolList />
         <crate::verification::screens::DistrictProgressLink />

@@ -64,6 +64,8 @@ pub enum AuditAction {
     LoginRefused,
     /// Something was refused that the school should see (e.g. a card result that failed its checks).
     Refuse,
+    /// Personal data erased (retention), the record kept as a tombstone.
+    Erase,
 }
 
 impl AuditAction {
@@ -79,6 +81,7 @@ impl AuditAction {
             AuditAction::Login => "login",
             AuditAction::LoginRefused => "login_refused",
             AuditAction::Refuse => "refuse",
+            AuditAction::Erase => "erase",
         }
     }
 }

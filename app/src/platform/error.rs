@@ -291,6 +291,38 @@ error_codes! {
         "Tệp còn dòng lỗi nên chưa nhập gì. Hãy sửa các dòng được báo rồi nhập lại.",
         "The file has bad rows, so nothing was imported. Fix the rows listed and import again."
     ),
+    RecordsFileUnreadable = "records_file_unreadable" => (
+        "Không đọc được tệp. Hãy chọn tệp Excel (.xlsx) xuất từ CSDL ngành hoặc vnEdu.",
+        "The file cannot be read. Choose an Excel (.xlsx) file exported from the ministry's database or vnEdu."
+    ),
+    RecordsFileTooLarge = "records_file_too_large" => (
+        "Tệp quá lớn (tối đa 10 MB).",
+        "The file is too large (10 MB at most)."
+    ),
+    RecordsFileNoHeader = "records_file_no_header" => (
+        "Không tìm thấy dòng tiêu đề có cột Họ tên.",
+        "No header row with a full-name column was found."
+    ),
+    RecordsFileMissingColumn = "records_file_missing_column" => (
+        "Tệp thiếu một cột bắt buộc.",
+        "The file lacks a required column."
+    ),
+    RecordsFileOtherSchool = "records_file_other_school" => (
+        "Tệp có dòng của trường khác; không dòng nào được nhập.",
+        "The file has rows of another school; nothing was imported."
+    ),
+    RecordsFileTooManyRows = "records_file_too_many_rows" => (
+        "Tệp có quá nhiều dòng (tối đa 20.000).",
+        "The file has too many rows (20,000 at most)."
+    ),
+    RecordsImportHasErrors = "records_import_has_errors" => (
+        "Tệp còn dòng lỗi; hãy sửa rồi nhập lại. Chưa có gì thay đổi.",
+        "The file still has bad rows; fix them and import again. Nothing was changed."
+    ),
+    ReasonRequired = "reason_required" => (
+        "Hãy ghi lý do (ít nhất 5 ký tự).",
+        "Please give a reason (at least 5 characters)."
+    ),
 }
 
 /// What a server function returns on failure. Serialised as `{"error": "<code>", "field": …}`.
@@ -383,6 +415,14 @@ impl AppError {
             | ErrorCode::ImportUnknownStudent
             | ErrorCode::ImportHasErrors => 422,
             ErrorCode::GradeEntryClosed | ErrorCode::GradesLocked => 409,
+            ErrorCode::RecordsFileTooLarge => 413,
+            ErrorCode::RecordsFileUnreadable
+            | ErrorCode::RecordsFileNoHeader
+            | ErrorCode::RecordsFileMissingColumn
+            | ErrorCode::RecordsFileOtherSchool
+            | ErrorCode::RecordsFileTooManyRows
+            | ErrorCode::RecordsImportHasErrors
+            | ErrorCode::ReasonRequired => 422,
         }
     }
 }
