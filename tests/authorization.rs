@@ -753,7 +753,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
             vec!["admin_1", "teacher_1"],
         ),
         (
-            "request_correction",
+            "request_score_correction",
             with(
                 sheet(class_b, literature_2),
                 &[

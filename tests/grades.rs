@@ -1010,7 +1010,7 @@ async fn an_edit_after_locking_needs_an_approved_correction() {
             ("reason", reason.into()),
         ])
     };
-    let (status, body) = call(&app, &teacher, "request_correction", &correction("")).await;
+    let (status, body) = call(&app, &teacher, "request_score_correction", &correction("")).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (422, Some("correction_reason_required"))
@@ -1018,7 +1018,7 @@ async fn an_edit_after_locking_needs_an_approved_correction() {
     let (status, body) = call(
         &app,
         &teacher,
-        "request_correction",
+        "request_score_correction",
         &correction("Cộng sai điểm / wrong sum"),
     )
     .await;

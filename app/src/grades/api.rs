@@ -230,7 +230,7 @@ pub async fn score_history(
 }
 
 /// After locking: asks the school admin to change a score, with a reason.
-#[server(prefix = "/api", endpoint = "request_correction", client = CsrfClient)]
+#[server(prefix = "/api", endpoint = "request_score_correction", client = CsrfClient)]
 #[allow(clippy::too_many_arguments)]
 pub async fn request_correction(
     class_id: i64,

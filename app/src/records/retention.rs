@@ -59,8 +59,18 @@ async fn erase_student(
         "DELETE FROM consents WHERE school_id = $1 AND student_id = $2",
         "DELETE FROM correction_requests WHERE school_id = $1 AND student_id = $2",
         "DELETE FROM police_corrections WHERE school_id = $1 AND student_id = $2",
+        // The links' history as families saw it, and the desk's pointers to the links.
+        "DELETE FROM guardian_link_events WHERE school_id = $1
+           AND link_id IN (SELECT id FROM guardian_links WHERE school_id = $1 AND student_id = $2)",
+        "UPDATE verification_reviews SET link_id = NULL WHERE school_id = $1
+           AND link_id IN (SELECT id FROM guardian_links WHERE school_id = $1 AND student_id = $2)",
         "DELETE FROM guardian_links WHERE school_id = $1 AND student_id = $2",
         "DELETE FROM identity_mismatches WHERE school_id = $1 AND record_kind = 'student' AND record_id = $2",
+        // Attendance and messages about the child (days absent stay, as the tombstone's).
+        "DELETE FROM leave_requests WHERE school_id = $1 AND student_id = $2",
+        "DELETE FROM notification_preferences WHERE school_id = $1 AND student_id = $2",
+        "DELETE FROM push_jobs WHERE message_id IN (SELECT id FROM inbox_messages WHERE school_id = $1 AND student_id = $2)",
+        "DELETE FROM inbox_messages WHERE school_id = $1 AND student_id = $2",
         "DELETE FROM sessions WHERE account_id IN (SELECT id FROM accounts WHERE school_id = $1 AND student_id = $2)",
         "DELETE FROM passkeys WHERE account_id IN (SELECT id FROM accounts WHERE school_id = $1 AND student_id = $2)",
         "DELETE FROM accounts WHERE school_id = $1 AND student_id = $2",
@@ -85,6 +95,14 @@ async fn erase_student(
             "DELETE FROM consents WHERE school_id = $1 AND guardian_id = $2",
             "DELETE FROM correction_requests WHERE school_id = $1 AND guardian_id = $2",
             "DELETE FROM identity_mismatches WHERE school_id = $1 AND record_kind = 'guardian' AND record_id = $2",
+            "DELETE FROM leave_requests WHERE school_id = $1 AND guardian_id = $2",
+            "DELETE FROM notification_preferences WHERE school_id = $1 AND guardian_id = $2",
+            "DELETE FROM push_jobs WHERE message_id IN (SELECT id FROM inbox_messages
+               WHERE school_id = $1 AND recipient_kind = 'guardian' AND recipient_id = $2)",
+            "DELETE FROM inbox_messages WHERE school_id = $1 AND recipient_kind = 'guardian' AND recipient_id = $2",
+            "DELETE FROM fee_guardian_seen WHERE school_id = $1 AND guardian_id = $2",
+            // The desk's review stays (what was decided), without the erased person.
+            "UPDATE verification_reviews SET guardian_id = NULL WHERE school_id = $1 AND guardian_id = $2",
             "DELETE FROM guardians WHERE school_id = $1 AND id = $2",
         ] {
             sqlx::query(sql)
