@@ -1,0 +1,1 @@
+//! The pilot school's published timetable for the demo.
