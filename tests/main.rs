@@ -16,3 +16,4 @@ mod serving;
 mod sessions;
 mod software_passkey;
 mod startup;
+mod timetable;

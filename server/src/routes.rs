@@ -105,6 +105,7 @@ pub fn router(state: ServerState) -> Router {
         );
 
     let mut identity = app::identity::routes::router().with_state(state.app.clone());
+    let timetable_feeds = app::timetable::routes::router().with_state(state.app.clone());
     if let Some(idp) = state.demo_idp.clone() {
         identity = identity.merge(idp.router());
     }
@@ -117,6 +118,7 @@ pub fn router(state: ServerState) -> Router {
         .fallback(render_app_to_stream_with_context(context, shell))
         .merge(assets)
         .merge(identity)
+        .merge(timetable_feeds)
         .layer(axum::middleware::from_fn(
             crate::errors::status_from_error_code,
         ))

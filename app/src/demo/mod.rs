@@ -364,6 +364,9 @@ impl<'a> Seeder<'a> {
             let ids = self.school(conn, district, code, school_name).await?;
             self.staff(conn, &ids, index == 0).await?;
             self.students(conn, &ids, index == 0).await?;
+            if index == 0 {
+                crate::timetable::demo::seed(conn, ids.school, self.now).await?;
+            }
         }
         Ok(self.summary)
     }

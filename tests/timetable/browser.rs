@@ -1,0 +1,1 @@
+//! Timetables in Chromium.
