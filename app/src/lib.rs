@@ -3,6 +3,9 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
+// The timetable screens' view types nest deeper than the default limit when hydrating.
+#![recursion_limit = "256"]
+
 pub mod grades;
 pub mod home;
 pub mod i18n;
@@ -89,6 +92,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/timetable") view=timetable::screens::home::EditorHomePage />
+                    <Route path=path!("/timetable/settings") view=timetable::screens::settings::SettingsPage />
+                    <Route path=path!("/timetable/import") view=timetable::screens::import::ImportPage />
+                    <Route path=path!("/timetable/substitutions") view=timetable::screens::substitutions::SubstitutionsPage />
+                    <Route path=path!("/timetable/edit/:id") view=timetable::screens::editor::EditorPage />
+                    <Route path=path!("/timetable/me") view=timetable::screens::week::MyWeekPage />
+                    <Route path=path!("/timetable/class/:id") view=timetable::screens::week::ClassWeekPage />
+                    <Route path=path!("/timetable/teacher/:id") view=timetable::screens::week::TeacherWeekPage />
+                    <Route path=path!("/timetable/print/class/:id") view=timetable::screens::print::PrintClassPage />
+                    <Route path=path!("/timetable/print/teacher/:id") view=timetable::screens::print::PrintTeacherPage />
                 </Routes>
             </main>
         </Router>

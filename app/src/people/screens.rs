@@ -59,6 +59,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             <p class="secondary">{move || roles.iter().map(|r| i18n.t(role_label(*r))).collect::<Vec<_>>().join(", ")}</p>
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
+                        <crate::timetable::screens::TimetableCard />
                         <section class="card">
                             <h2>{move || i18n.t(if whole_school { PeopleText::SchoolClasses } else { PeopleText::MyClasses })}</h2>
                             <ul class="list">
@@ -182,6 +183,7 @@ pub fn GuardianHomePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <crate::timetable::screens::TimetableCard />
     }
 }
 
@@ -192,6 +194,7 @@ pub fn StudentHomePage() -> impl IntoView {
         <section class="card" data-page="student-home">
             <p>{move || i18n.t(PeopleText::StudentWelcome)}</p>
         </section>
+        <crate::timetable::screens::TimetableCard />
     }
 }
 

@@ -9,6 +9,7 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 use super::fet::NameMapping;
 use super::views::{
     DraftState, EditOutcome, EditorData, FeedView, ImportPreview, GridView, FollowedWeeks, NewFeed,
@@ -297,6 +298,7 @@ pub async fn timetable_editor(timetable_id: i64) -> Result<EditorData, AppError>
     let lessons = drafts::lessons(&mut conn, school_id, timetable_id).await?;
     Ok(EditorData {
         school_id,
+        today: crate::platform::format::iso_date(school_today(grant.now())),
         meta,
         school: school.school,
         settings: school.settings.rules,
@@ -490,12 +492,16 @@ pub async fn fet_apply(
 
 // ---------------------------------------------------------------- substitutions
 
-/// The absent teachers of a date (ISO), their lessons and free colleagues, same subject first.
+/// The absent teachers of a date (ISO; default today), their lessons and free colleagues, same
+/// subject first.
 #[server(prefix = "/api", endpoint = "substitution_day", client = CsrfClient)]
-pub async fn substitution_day(school_id: i64, date: String) -> Result<SubstitutionPlan, AppError> {
+pub async fn substitution_day(
+    school_id: i64,
+    date: Option<String>,
+) -> Result<SubstitutionPlan, AppError> {
     use server::*;
     let grant = authorize(Action::EditTimetable { school_id }).await?;
-    let date = drafts::date_argument(&date, "date")?;
+    let date = date_or_today(&grant, date)?;
     let mut conn = grant.conn().await?;
     days::substitution_day(&mut conn, school_id, date).await
 }

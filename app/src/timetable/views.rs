@@ -81,6 +81,8 @@ pub struct Assignment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EditorData {
     pub school_id: i64,
+    /// ISO date of today at the school (the publishing date's default).
+    pub today: String,
     pub meta: TimetableMeta,
     pub school: School,
     pub settings: TimetableSettings,
