@@ -1155,7 +1155,7 @@ fn PublishPanel(ctx: Ctx, pending: Memo<usize>, today: String) -> impl IntoView 
                     {move || i18n.t(EditorText::Preview)}
                 </button>
                 <button type="button" class="button" data-action="publish"
-                    disabled=move || pending.get() > 0
+                    disabled=move || { pending.get() > 0 }
                     on:click=move |_| { publish.dispatch((ctx.revision.get_untracked(), effective_from.get_untracked())); }>
                     {move || i18n.t(EditorText::PublishNow)}
                 </button>
