@@ -237,7 +237,14 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let teacher_1_id = id(&app, &staff_with("teacher", school_1)).await;
     let school_2_id = id(&app, "SELECT id FROM schools WHERE moet_code = '79000702'").await;
     let school_1_staff = vec!["district", "admin_1", "clerk_1", "teacher_1"];
-    let not_district = vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"];
+    let not_district = vec![
+        "admin_1",
+        "clerk_1",
+        "teacher_1",
+        "teacher_2",
+        "guardian",
+        "student",
+    ];
     let s1 = || ("school_id", school_1_id.to_string());
     let s2 = || ("school_id", school_2_id.to_string());
     let matrix: Vec<MatrixRow> = vec![
@@ -375,11 +382,7 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ),
         (
             "create_timetable_draft",
-            vec![
-                s1(),
-                ("semester", "1".into()),
-                ("name", "Bản nháp".into()),
-            ],
+            vec![s1(), ("semester", "1".into()), ("name", "Bản nháp".into())],
             vec!["admin_1"],
         ),
         (
@@ -400,7 +403,10 @@ async fn every_server_function_admits_exactly_the_right_people() {
         ),
         (
             "timetable_state",
-            vec![("timetable_id", "999999".into()), ("known_revision", "0".into())],
+            vec![
+                ("timetable_id", "999999".into()),
+                ("known_revision", "0".into()),
+            ],
             vec![],
         ),
         (

@@ -113,7 +113,14 @@ async fn the_timetabler_sees_a_double_booked_teacher_while_editing_on_a_tablet_a
             .unwrap()
     };
     let (math_6a1, math_6a2) = (math(p.class_6a1), math(p.class_6a2));
-    let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+    let days = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+    ];
     let free_6a1 = days
         .iter()
         .flat_map(|day| (1..=5).map(move |period| (*day, period)))
@@ -153,8 +160,7 @@ async fn the_timetabler_sees_a_double_booked_teacher_while_editing_on_a_tablet_a
     tap(&browser, &cell(&math_6a1)).await;
 
     // The conflict shows at once, names the teacher, and marks the cell.
-    let double_booked =
-        "[data-section='conflicts'] li[data-conflict-kind='teacher_double_booked'][data-severity='hard']";
+    let double_booked = "[data-section='conflicts'] li[data-conflict-kind='teacher_double_booked'][data-severity='hard']";
     browser.wait_for(double_booked).await;
     let mut texts = Vec::new();
     for conflict in browser
@@ -207,9 +213,7 @@ async fn the_timetabler_sees_a_double_booked_teacher_while_editing_on_a_tablet_a
     tap(&browser, &cell(&math_6a1)).await;
     tap(&browser, &free_6a1).await;
     editor_settled(&browser, 3, 0).await;
-    browser
-        .wait_for(&format!("{free_6a1}[data-lesson]"))
-        .await;
+    browser.wait_for(&format!("{free_6a1}[data-lesson]")).await;
 
     // What changes is shown before publishing: the teacher's week and 6A1's.
     tap(&browser, "button[data-action='preview']").await;
@@ -298,4 +302,3 @@ async fn a_student_and_a_parent_see_the_published_week_on_their_phones() {
     browser.close().await;
     app.stop().await;
 }
-

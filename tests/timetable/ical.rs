@@ -72,18 +72,58 @@ async fn the_class_feed_reads_in_an_independent_icalendar_parser() {
     let p = pilot(&app).await;
     // A cancelled lesson on Wednesday 7 October, besides the demo's substitute on the 6th.
     let school = p.school.to_string();
-    ok(&app, &p.principal, "mark_teacher_absent", &[("school_id", school.clone()), ("staff_id", p.math_teacher_id.to_string()), ("date", "2026-10-07".into())]).await;
+    ok(
+        &app,
+        &p.principal,
+        "mark_teacher_absent",
+        &[
+            ("school_id", school.clone()),
+            ("staff_id", p.math_teacher_id.to_string()),
+            ("date", "2026-10-07".into()),
+        ],
+    )
+    .await;
     let cancelled = scalar(&app, &format!(
         "SELECT id FROM timetable_lessons WHERE class_id = {} AND staff_id = {} AND day = 'wednesday'", p.class_6a1, p.math_teacher_id)).await;
-    ok(&app, &p.principal, "choose_substitute", &[("school_id", school.clone()), ("date", "2026-10-07".into()), ("lesson_id", cancelled.to_string())]).await;
-    ok(&app, &p.principal, "publish_substitutions", &[("school_id", school), ("date", "2026-10-07".into())]).await;
+    ok(
+        &app,
+        &p.principal,
+        "choose_substitute",
+        &[
+            ("school_id", school.clone()),
+            ("date", "2026-10-07".into()),
+            ("lesson_id", cancelled.to_string()),
+        ],
+    )
+    .await;
+    ok(
+        &app,
+        &p.principal,
+        "publish_substitutions",
+        &[("school_id", school), ("date", "2026-10-07".into())],
+    )
+    .await;
 
-    let feed = ok(&app, &p.parent, "create_class_feed", &[("class_id", p.class_6a1.to_string())]).await;
-    let ics = reqwest::get(feed["url"].as_str().unwrap()).await.unwrap().text().await.unwrap();
+    let feed = ok(
+        &app,
+        &p.parent,
+        "create_class_feed",
+        &[("class_id", p.class_6a1.to_string())],
+    )
+    .await;
+    let ics = reqwest::get(feed["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let parsed = parse_with_python(&ics);
 
     // The time zone: Asia/Ho_Chi_Minh, UTC+7 all year.
-    assert_eq!(parsed["zones"], json!([{ "tzid": "Asia/Ho_Chi_Minh", "kind": "STANDARD", "offset_to": "+0700" }]));
+    assert_eq!(
+        parsed["zones"],
+        json!([{ "tzid": "Asia/Ho_Chi_Minh", "kind": "STANDARD", "offset_to": "+0700" }])
+    );
     assert!(parsed["name"].as_str().unwrap().contains("6A1"));
     let events = parsed["events"].as_array().unwrap();
     let masters: Vec<&Value> = events.iter().filter(|e| e.get("freq").is_some()).collect();
@@ -100,20 +140,54 @@ async fn the_class_feed_reads_in_an_independent_icalendar_parser() {
     }
 
     // The demo's substitute on Tuesday 6 October overrides that one occurrence.
-    let overrides: Vec<&Value> = events.iter().filter(|e| e.get("recurrence_id").is_some()).collect();
+    let overrides: Vec<&Value> = events
+        .iter()
+        .filter(|e| e.get("recurrence_id").is_some())
+        .collect();
     assert_eq!(overrides.len(), 1, "{overrides:#?}");
     let substituted = overrides[0];
-    assert!(substituted["recurrence_id"].as_str().unwrap().starts_with("2026-10-06T"));
-    assert!(substituted["summary"].as_str().unwrap().contains("dạy thay"));
-    let master = masters.iter().find(|m| m["uid"] == substituted["uid"]).expect("the override's series");
-    assert!(master["occurrences"].as_array().unwrap().contains(&substituted["recurrence_id"]));
+    assert!(
+        substituted["recurrence_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-10-06T")
+    );
+    assert!(
+        substituted["summary"]
+            .as_str()
+            .unwrap()
+            .contains("dạy thay")
+    );
+    let master = masters
+        .iter()
+        .find(|m| m["uid"] == substituted["uid"])
+        .expect("the override's series");
+    assert!(
+        master["occurrences"]
+            .as_array()
+            .unwrap()
+            .contains(&substituted["recurrence_id"])
+    );
     assert_eq!(master["summary"], "Toán");
 
     // The cancelled lesson is an exception of its series: that Wednesday is gone, the others stay.
-    let with_exception: Vec<&&Value> = masters.iter().filter(|m| !m["exdates"].as_array().unwrap().is_empty()).collect();
+    let with_exception: Vec<&&Value> = masters
+        .iter()
+        .filter(|m| !m["exdates"].as_array().unwrap().is_empty())
+        .collect();
     assert_eq!(with_exception.len(), 1);
     let exdate = with_exception[0]["exdates"][0].as_str().unwrap();
     assert!(exdate.starts_with("2026-10-07T"), "{exdate}");
-    assert!(!with_exception[0]["occurrences"].as_array().unwrap().contains(&json!(exdate)));
-    assert!(with_exception[0]["all_occurrences"].as_array().unwrap().contains(&json!(exdate)));
+    assert!(
+        !with_exception[0]["occurrences"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(exdate))
+    );
+    assert!(
+        with_exception[0]["all_occurrences"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(exdate))
+    );
 }

@@ -146,7 +146,9 @@ pub async fn pilot(app: &TestApp) -> Pilot {
         &format!("SELECT t.staff_id FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id JOIN classes c ON c.id = t.class_id WHERE t.school_id = {school} AND s.code = 'TOAN' AND c.name = '6A1'"),
     )
     .await;
-    let class = |name: &str| format!("SELECT id FROM classes WHERE school_id = {school} AND name = '{name}'");
+    let class = |name: &str| {
+        format!("SELECT id FROM classes WHERE school_id = {school} AND name = '{name}'")
+    };
     let class_6a1 = scalar(app, &class("6A1")).await;
     let class_6a2 = scalar(app, &class("6A2")).await;
     // The demo parent: her links are verified, one child is in 6A1.

@@ -390,10 +390,11 @@ async fn decide(
             may_read_class_timetable(conn, p, *class_id).await?
         }
         (Action::ReadTeacherTimetable { staff_id }, Some(p)) => {
-            let school: Option<i64> = sqlx::query_scalar("SELECT school_id FROM staff WHERE id = $1")
-                .bind(*staff_id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let school: Option<i64> =
+                sqlx::query_scalar("SELECT school_id FROM staff WHERE id = $1")
+                    .bind(*staff_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             match (school, p) {
                 (Some(school), ActivePersona::Staff { school_id, .. }) => school == *school_id,
                 (Some(school), ActivePersona::DistrictAdmin { district_id, .. }) => {
@@ -403,11 +404,13 @@ async fn decide(
             }
         }
         (Action::ManageFeed { feed_id }, _) => {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM timetable_feeds WHERE id = $1 AND account_id = $2")
-                .bind(*feed_id)
-                .bind(account.id)
-                .fetch_one(&mut *conn)
-                .await?
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM timetable_feeds WHERE id = $1 AND account_id = $2",
+            )
+            .bind(*feed_id)
+            .bind(account.id)
+            .fetch_one(&mut *conn)
+            .await?
                 > 0
         }
         (Action::OwnNotices | Action::OwnTimetable, Some(p)) => {

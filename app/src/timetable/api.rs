@@ -12,9 +12,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::fet::NameMapping;
 use super::views::{
-    DraftState, EditOutcome, EditorData, FeedView, ImportPreview, GridView, FollowedWeeks, NewFeed,
-    NoticeView, PublishPreview, SettingsView, SubstitutionPlan, EditorHome, TimetableMeta,
-    WeekView,
+    DraftState, EditOutcome, EditorData, EditorHome, FeedView, FollowedWeeks, GridView,
+    ImportPreview, NewFeed, NoticeView, PublishPreview, SettingsView, SubstitutionPlan,
+    TimetableMeta, WeekView,
 };
 use crate::identity::client::CsrfClient;
 use crate::platform::error::AppError;
@@ -230,7 +230,8 @@ pub async fn add_teacher_unavailability(
     use crate::timetable::views::{day_from_code, session_from_code};
     use server::*;
     let grant = authorize(Action::EditTimetable { school_id }).await?;
-    let day = day_from_code(&day).ok_or_else(|| AppError::for_field(ErrorCode::InvalidInput, "day"))?;
+    let day =
+        day_from_code(&day).ok_or_else(|| AppError::for_field(ErrorCode::InvalidInput, "day"))?;
     let session = match session.filter(|s| !s.is_empty()) {
         Some(code) => Some(
             session_from_code(&code)
@@ -516,7 +517,15 @@ pub async fn mark_teacher_absent(
     let grant = authorize(Action::EditTimetable { school_id }).await?;
     let date = drafts::date_argument(&date, "date")?;
     let mut tx = grant.state.db.pool().begin().await?;
-    days::mark_absent(&mut tx, &grant.actor, school_id, staff_id, date, grant.now()).await?;
+    days::mark_absent(
+        &mut tx,
+        &grant.actor,
+        school_id,
+        staff_id,
+        date,
+        grant.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -531,7 +540,15 @@ pub async fn clear_teacher_absence(
     let grant = authorize(Action::EditTimetable { school_id }).await?;
     let date = drafts::date_argument(&date, "date")?;
     let mut tx = grant.state.db.pool().begin().await?;
-    days::clear_absence(&mut tx, &grant.actor, school_id, staff_id, date, grant.now()).await?;
+    days::clear_absence(
+        &mut tx,
+        &grant.actor,
+        school_id,
+        staff_id,
+        date,
+        grant.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

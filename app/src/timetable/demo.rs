@@ -35,10 +35,12 @@ const TERM_START: Date = time::macros::date!(2026 - 09 - 07);
 /// demo shows a timetable in force today whatever day it is run.
 pub async fn seed(conn: &mut AnyConnection, school_id: i64, now: i64) -> Result<(), AppError> {
     let actor = Actor::system();
-    sqlx::query("UPDATE classes SET session = 'afternoon' WHERE school_id = $1 AND grade IN (6, 7)")
-        .bind(school_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE classes SET session = 'afternoon' WHERE school_id = $1 AND grade IN (6, 7)",
+    )
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE classes SET session = 'morning' WHERE school_id = $1 AND grade IN (8, 9)")
         .bind(school_id)
         .execute(&mut *conn)
@@ -69,7 +71,10 @@ pub async fn seed(conn: &mut AnyConnection, school_id: i64, now: i64) -> Result<
     let conflicts = rules::check(&school.school, &school.settings.rules, &timetable)
         .map_err(|_| AppError::new(ErrorCode::Internal))?;
     if let Err(refused) = rules::can_publish(&conflicts) {
-        tracing::error!(hard = refused.hard_conflicts, "the demo timetable has hard conflicts");
+        tracing::error!(
+            hard = refused.hard_conflicts,
+            "the demo timetable has hard conflicts"
+        );
         return Err(ErrorCode::Internal.into());
     }
 
@@ -168,7 +173,12 @@ fn sequence_of(
     let heavy = &school.settings.rules.heavy_subjects;
     let mut multiple: Vec<(SubjectId, usize)> = Vec::new();
     let mut singles: Vec<SubjectId> = Vec::new();
-    for requirement in school.school.requirements.iter().filter(|r| r.class == class) {
+    for requirement in school
+        .school
+        .requirements
+        .iter()
+        .filter(|r| r.class == class)
+    {
         match usize::from(requirement.periods.in_semester(semester)) {
             0 => {}
             1 => singles.push(requirement.subject),
@@ -181,8 +191,7 @@ fn sequence_of(
     let mut sequence: Vec<Option<SubjectId>> = Vec::new();
     for (subject, count) in multiple {
         if heavy.contains(&subject) {
-            while (sequence.len()..sequence.len() + count).any(last_period) && !singles.is_empty()
-            {
+            while (sequence.len()..sequence.len() + count).any(last_period) && !singles.is_empty() {
                 sequence.push(Some(singles.remove(0)));
             }
         }
@@ -249,11 +258,7 @@ async fn substitution(
 }
 
 /// The first student of 6A1 can log in as a student (username `hs` + the student's code).
-async fn student_login(
-    conn: &mut AnyConnection,
-    school_id: i64,
-    now: i64,
-) -> Result<(), AppError> {
+async fn student_login(conn: &mut AnyConnection, school_id: i64, now: i64) -> Result<(), AppError> {
     let student: i64 = sqlx::query_scalar(
         "SELECT e.student_id FROM class_enrollments e JOIN classes c ON c.id = e.class_id
          WHERE e.school_id = $1 AND c.name = '6A1' ORDER BY e.student_id LIMIT 1",

@@ -104,8 +104,8 @@ fn until_utc(date: Date) -> String {
 
 /// A UTC timestamp (Unix seconds) as `YYYYMMDDTHHMMSSZ`.
 pub fn utc_stamp(unix: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         at.year(),
@@ -189,12 +189,19 @@ mod tests {
 
     #[test]
     fn long_lines_fold_at_75_octets_without_splitting_characters() {
-        let text = format!("SUMMARY:{}", "Hoạt động trải nghiệm, hướng nghiệp ".repeat(5));
+        let text = format!(
+            "SUMMARY:{}",
+            "Hoạt động trải nghiệm, hướng nghiệp ".repeat(5)
+        );
         let mut out = String::new();
         fold_line(&text, &mut out);
         assert!(out.ends_with("\r\n"));
         for physical in out.trim_end_matches("\r\n").split("\r\n") {
-            assert!(physical.len() <= 75, "{} octets: {physical}", physical.len());
+            assert!(
+                physical.len() <= 75,
+                "{} octets: {physical}",
+                physical.len()
+            );
         }
         // Unfolding gives the line back.
         assert_eq!(out.trim_end_matches("\r\n").replace("\r\n ", ""), text);

@@ -4,7 +4,7 @@
 
 use super::fet::{self, FetError, FetImport, ImportedTimetable, NameMapping};
 use super::rules::{self, School, Semester, TimetableSettings};
-use super::views::{ImportPreview, FetProblem, MappingOptions};
+use super::views::{FetProblem, ImportPreview, MappingOptions};
 use crate::i18n::Lang;
 
 /// A `.fet` file (XML) or the CSV export, told apart by their first character.
@@ -49,7 +49,11 @@ pub fn preview(
             .iter()
             .map(|s| (s.id, s.name.clone()))
             .collect(),
-        rooms: school.rooms.iter().map(|r| (r.id, r.name.clone())).collect(),
+        rooms: school
+            .rooms
+            .iter()
+            .map(|r| (r.id, r.name.clone()))
+            .collect(),
     };
     let import = match parse(content) {
         Ok(import) => import,

@@ -58,7 +58,11 @@ async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> Respo
     let data = match feed_data(&mut conn, access.school_id, access.of).await {
         Ok(data) => data,
         Err(error) => {
-            tracing::warn!(code = error.code.as_str(), feed = access.id, "calendar feed has no data");
+            tracing::warn!(
+                code = error.code.as_str(),
+                feed = access.id,
+                "calendar feed has no data"
+            );
             return not_found();
         }
     };
@@ -104,7 +108,12 @@ fn first_on(from: Date, day: Weekday) -> Date {
     from + Duration::days((wanted - from_offset).rem_euclid(7))
 }
 
-fn times(data: &FeedData, session: Session, period: u8, length: u8) -> Option<(super::rules::TimeOfDay, super::rules::TimeOfDay)> {
+fn times(
+    data: &FeedData,
+    session: Session,
+    period: u8,
+    length: u8,
+) -> Option<(super::rules::TimeOfDay, super::rules::TimeOfDay)> {
     let periods = &data.week.session(session).periods;
     let start = periods.get(usize::from(period).checked_sub(1)?)?.start;
     let end = periods
@@ -143,7 +152,10 @@ pub fn calendar(data: &FeedData, of: WeekOf, host: &str) -> Calendar {
             let class = name(&data.names.classes, lesson.class.0);
             let (summary, description) = match of {
                 WeekOf::Class(_) => (subject.clone(), format!("Giáo viên / Teacher: {teacher}")),
-                WeekOf::Teacher(_) => (format!("{subject} {class}"), format!("Lớp / Class: {class}")),
+                WeekOf::Teacher(_) => (
+                    format!("{subject} {class}"),
+                    format!("Lớp / Class: {class}"),
+                ),
             };
             let location = lesson.room.map(|r| name(&data.names.rooms, r.0));
             let mut exdates = Vec::new();
@@ -207,7 +219,8 @@ pub fn calendar(data: &FeedData, of: WeekOf, host: &str) -> Calendar {
                     .iter()
                     .filter(|s| s.substitute == Some(TeacherId(teacher)))
                 {
-                    if let Some(lesson) = version.lessons.iter().find(|l| l.id == substitution.lesson)
+                    if let Some(lesson) =
+                        version.lessons.iter().find(|l| l.id == substitution.lesson)
                         && lesson.day == Weekday::of_date(date)
                     {
                         covering.push((date, lesson, substitution.absent));
@@ -223,7 +236,11 @@ pub fn calendar(data: &FeedData, of: WeekOf, host: &str) -> Calendar {
                 let subject = name(&data.names.subjects, lesson.subject.0);
                 let class = name(&data.names.classes, lesson.class.0);
                 events.push(Event {
-                    uid: format!("tkb-thay-{}-{}@{host}", lesson.id.0, crate::platform::format::iso_date(date)),
+                    uid: format!(
+                        "tkb-thay-{}-{}@{host}",
+                        lesson.id.0,
+                        crate::platform::format::iso_date(date)
+                    ),
                     summary: format!("Dạy thay: {subject} {class}"),
                     description: Some(format!(
                         "Dạy thay / Substituting for: {}",
@@ -254,8 +271,17 @@ mod tests {
     #[test]
     fn the_first_occurrence_is_the_first_matching_weekday() {
         // 2026-09-05 is a Saturday.
-        assert_eq!(first_on(date!(2026 - 09 - 05), Weekday::Saturday), date!(2026 - 09 - 05));
-        assert_eq!(first_on(date!(2026 - 09 - 05), Weekday::Monday), date!(2026 - 09 - 07));
-        assert_eq!(first_on(date!(2026 - 09 - 07), Weekday::Friday), date!(2026 - 09 - 11));
+        assert_eq!(
+            first_on(date!(2026 - 09 - 05), Weekday::Saturday),
+            date!(2026 - 09 - 05)
+        );
+        assert_eq!(
+            first_on(date!(2026 - 09 - 05), Weekday::Monday),
+            date!(2026 - 09 - 07)
+        );
+        assert_eq!(
+            first_on(date!(2026 - 09 - 07), Weekday::Friday),
+            date!(2026 - 09 - 11)
+        );
     }
 }

@@ -23,12 +23,12 @@ use super::{TtText, day_text, session_text, show_date};
 use crate::i18n::{I18n, Translate, use_i18n};
 use crate::platform::error::AppError;
 use crate::texts;
-use crate::timetable::api::{publish_timetable, timetable_editor, timetable_publish_preview};
 #[cfg(feature = "hydrate")]
 use crate::timetable::api::{apply_timetable_edits, timetable_state};
+use crate::timetable::api::{publish_timetable, timetable_editor, timetable_publish_preview};
 use crate::timetable::rules::{
-    Checker, ClassId, Conflict, Edit, Lesson, LessonId, School, Semester, Session, Severity,
-    Slot, TeacherId, Timetable, TimetableSettings, When, Who,
+    Checker, ClassId, Conflict, Edit, Lesson, LessonId, School, Semester, Session, Severity, Slot,
+    TeacherId, Timetable, TimetableSettings, When, Who,
 };
 use crate::timetable::views::{
     Assignment, ChangesFor, EditOutcome, EditorData, VersionStatus, day_code, session_code,
@@ -531,7 +531,10 @@ fn when_text(when: When, i18n: I18n) -> String {
         parts.push(i18n.t(session_text(session)).to_lowercase());
     }
     if let Some(period) = when.period {
-        parts.push(format!("{} {period}", i18n.t(TtText::Period).to_lowercase()));
+        parts.push(format!(
+            "{} {period}",
+            i18n.t(TtText::Period).to_lowercase()
+        ));
     }
     if parts.is_empty() {
         i18n.t(EditorText::Week).to_string()
@@ -615,10 +618,8 @@ fn Editor(data: EditorData) -> impl IntoView {
             ctx.offline.set(false);
             ctx.flush();
         });
-        let interval = set_interval_with_handle(
-            move || ctx.poll(false),
-            std::time::Duration::from_secs(3),
-        );
+        let interval =
+            set_interval_with_handle(move || ctx.poll(false), std::time::Duration::from_secs(3));
         on_cleanup(move || {
             online.remove();
             if let Ok(handle) = interval {
@@ -918,7 +919,11 @@ fn GridPanel(
                 .iter()
                 .map(|c| (c.id.0, c.name.clone()))
                 .collect();
-            (f.school.week.days.clone(), sessions, (subjects, teachers, classes))
+            (
+                f.school.week.days.clone(),
+                sessions,
+                (subjects, teachers, classes),
+            )
         });
         let (subjects, teachers, classes) = names;
         let mine: Vec<Lesson> = all
@@ -1012,36 +1017,40 @@ fn ConflictPanel(ctx: Ctx, conflicts: Memo<Vec<Conflict>>) -> impl IntoView {
         let mut shown: Vec<Conflict> = conflicts.with(|all| {
             ctx.checker.with(|checker| {
                 all.iter()
-                    .filter(|c| {
-                        !only_this.get()
-                            || match (view_of, c.who) {
-                                (ViewOf::Class(class), Who::Class { class: other })
-                                | (ViewOf::Class(class), Who::ClassSubject { class: other, .. }) => {
-                                    class == other
+                        .filter(|c| {
+                            !only_this.get()
+                                || match (view_of, c.who) {
+                                    (ViewOf::Class(class), Who::Class { class: other })
+                                    | (
+                                        ViewOf::Class(class),
+                                        Who::ClassSubject { class: other, .. },
+                                    ) => class == other,
+                                    (ViewOf::Teacher(teacher), Who::Teacher { teacher: other }) => {
+                                        teacher == other
+                                    }
+                                    _ => false,
                                 }
-                                (ViewOf::Teacher(teacher), Who::Teacher { teacher: other }) => {
-                                    teacher == other
-                                }
-                                _ => false,
-                            }
-                            || c.lessons.iter().any(|id| {
-                                checker.lesson(*id).is_some_and(|l| match view_of {
-                                    ViewOf::Class(class) => l.class == class,
-                                    ViewOf::Teacher(teacher) => l.teacher == teacher,
+                                || c.lessons.iter().any(|id| {
+                                    checker.lesson(*id).is_some_and(|l| match view_of {
+                                        ViewOf::Class(class) => l.class == class,
+                                        ViewOf::Teacher(teacher) => l.teacher == teacher,
+                                    })
                                 })
-                            })
-                    })
-                    .cloned()
-                    .collect()
+                        })
+                        .cloned()
+                        .collect()
             })
         });
         shown.sort_by_key(|c| (c.severity, c.when.day.is_none(), c.when, c.kind));
         shown
     };
     let go_to = move |conflict: &Conflict| {
-        let lesson = ctx
-            .checker
-            .with_untracked(|c| conflict.lessons.iter().find_map(|id| c.lesson(*id).copied()));
+        let lesson = ctx.checker.with_untracked(|c| {
+            conflict
+                .lessons
+                .iter()
+                .find_map(|id| c.lesson(*id).copied())
+        });
         match conflict.who {
             Who::Teacher { teacher } => ctx.view_of.set(ViewOf::Teacher(teacher)),
             Who::Class { class } | Who::ClassSubject { class, .. } => {
@@ -1136,9 +1145,8 @@ fn ChangeList(title: EditorText, groups: Vec<ChangesFor>) -> impl IntoView {
 fn PublishPanel(ctx: Ctx, pending: Memo<usize>, today: String) -> impl IntoView {
     let i18n = use_i18n();
     let effective_from = RwSignal::new(today);
-    let preview = Action::new(move |date: &String| {
-        timetable_publish_preview(ctx.draft(), date.clone())
-    });
+    let preview =
+        Action::new(move |date: &String| timetable_publish_preview(ctx.draft(), date.clone()));
     let publish = Action::new(move |(revision, date): &(i64, String)| {
         publish_timetable(ctx.draft(), *revision, date.clone())
     });

@@ -95,7 +95,9 @@ fn HomeBody(home: EditorHome, delete: Action<i64, Result<(), AppError>>) -> impl
     let create = Action::new(move |_: &()| {
         let chosen = name.get_untracked();
         let name = if chosen.trim().is_empty() {
-            HomeText::DefaultName.text(crate::i18n::Lang::Vi).to_string()
+            HomeText::DefaultName
+                .text(crate::i18n::Lang::Vi)
+                .to_string()
         } else {
             chosen
         };

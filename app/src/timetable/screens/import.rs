@@ -62,7 +62,9 @@ mod web_sys_input {
 
     pub async fn read(input: Option<Input>) -> Option<String> {
         let file = input?.files()?.get(0)?;
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?;
+        let text = wasm_bindgen_futures::JsFuture::from(file.text())
+            .await
+            .ok()?;
         text.as_string()
     }
 
@@ -104,6 +106,8 @@ fn Import(school_id: i64) -> impl IntoView {
         }
     });
     let choose = Action::new_local(move |input: &Option<web_sys_input::Input>| {
+        // The input is a browser element in the browser build, `()` on the server.
+        #[allow(clippy::clone_on_copy)]
         let input = input.clone();
         async move {
             let text = read_file(input).await;
@@ -121,7 +125,13 @@ fn Import(school_id: i64) -> impl IntoView {
         let draft_name = Some(name.get_untracked())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "Nhập từ FET".to_string());
-        fet_apply(school_id, text, chosen, semester.get_untracked(), draft_name)
+        fet_apply(
+            school_id,
+            text,
+            chosen,
+            semester.get_untracked(),
+            draft_name,
+        )
     });
     Effect::new(move |_| {
         if let Some(Ok(id)) = apply.value().get() {
@@ -252,7 +262,9 @@ impl NameKind {
 
     fn entries(self, mapping: &NameMapping) -> Vec<(String, Option<i64>)> {
         fn pairs<T: Copy>(list: &[NameMatch<T>], id: fn(T) -> i64) -> Vec<(String, Option<i64>)> {
-            list.iter().map(|m| (m.name.clone(), m.matched.map(id))).collect()
+            list.iter()
+                .map(|m| (m.name.clone(), m.matched.map(id)))
+                .collect()
         }
         match self {
             NameKind::Teachers => pairs(&mapping.teachers, |t| t.0),
@@ -287,7 +299,8 @@ fn MappingGroup(
     options: Vec<(i64, String)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let entries = mapping.with_untracked(|m| m.as_ref().map(|m| kind.entries(m)).unwrap_or_default());
+    let entries =
+        mapping.with_untracked(|m| m.as_ref().map(|m| kind.entries(m)).unwrap_or_default());
     view! {
         <h3>{move || i18n.t(kind.title())}</h3>
         <ul class="list">

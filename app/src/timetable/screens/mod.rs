@@ -169,7 +169,12 @@ pub fn TimetableCard() -> impl IntoView {
 }
 
 fn notice_line(notice: &NoticeView, lang: crate::i18n::Lang) -> String {
-    let date = notice.detail.date.as_deref().map(show_date).unwrap_or_default();
+    let date = notice
+        .detail
+        .date
+        .as_deref()
+        .map(show_date)
+        .unwrap_or_default();
     let head = match notice.kind {
         NoticeKind::TimetablePublished => TtText::NoticePublished,
         NoticeKind::Substitution => TtText::NoticeSubstitution,

@@ -107,8 +107,17 @@ fn WeekForm(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
         let plan = view.week.session(session);
         (
             RwSignal::new(plan.period_count()),
-            RwSignal::new(plan.periods.first().map(|p| p.start.to_string()).unwrap_or_else(|| "07:00".into())),
-            RwSignal::new(plan.long_break_after.map(|p| p.to_string()).unwrap_or_default()),
+            RwSignal::new(
+                plan.periods
+                    .first()
+                    .map(|p| p.start.to_string())
+                    .unwrap_or_else(|| "07:00".into()),
+            ),
+            RwSignal::new(
+                plan.long_break_after
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
         )
     };
     let morning = plan(Session::Morning);
@@ -120,13 +129,14 @@ fn WeekForm(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
     let max_teacher = RwSignal::new(view.rules.max_teacher_periods_per_day);
     let max_gaps = RwSignal::new(view.rules.max_teacher_gaps_per_session);
     let save = Action::new(move |_: &()| {
-        let session_plan = |(count, start, long): (RwSignal<u8>, RwSignal<String>, RwSignal<String>)| {
-            SessionPlan::evenly_spaced(
-                TimeOfDay::parse(&start.get_untracked()).unwrap_or(SEVEN),
-                count.get_untracked(),
-                long.get_untracked().trim().parse().ok(),
-            )
-        };
+        let session_plan =
+            |(count, start, long): (RwSignal<u8>, RwSignal<String>, RwSignal<String>)| {
+                SessionPlan::evenly_spaced(
+                    TimeOfDay::parse(&start.get_untracked()).unwrap_or(SEVEN),
+                    count.get_untracked(),
+                    long.get_untracked().trim().parse().ok(),
+                )
+            };
         let mut chosen = days.get_untracked();
         chosen.sort();
         let week = SchoolWeek {
@@ -141,7 +151,14 @@ fn WeekForm(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
         let week = serde_json::to_string(&week).unwrap_or_default();
         let rules = serde_json::to_string(&rules).unwrap_or_default();
         async move {
-            save_timetable_week(school_id, week, rules, first_weeks.get_untracked(), second_weeks.get_untracked()).await
+            save_timetable_week(
+                school_id,
+                week,
+                rules,
+                first_weeks.get_untracked(),
+                second_weeks.get_untracked(),
+            )
+            .await
         }
     });
     Effect::new(move |_| {
@@ -220,7 +237,9 @@ const SEVEN: TimeOfDay = match TimeOfDay::new(7, 0) {
 fn ClassSessions(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let school_id = view.school_id;
-    let save = Action::new(move |(class, session): &(i64, String)| save_class_session(school_id, *class, session.clone()));
+    let save = Action::new(move |(class, session): &(i64, String)| {
+        save_class_session(school_id, *class, session.clone())
+    });
     Effect::new(move |_| {
         if save.value().get().is_some_and(|r| r.is_ok()) {
             changed.update(|n| *n += 1);
@@ -287,7 +306,11 @@ fn Rooms(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn Requirements(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
-    let classes: Vec<(i64, String)> = view.classes.iter().map(|c| (c.id, c.name.clone())).collect();
+    let classes: Vec<(i64, String)> = view
+        .classes
+        .iter()
+        .map(|c| (c.id, c.name.clone()))
+        .collect();
     let shown = RwSignal::new(classes.first().map(|c| c.0).unwrap_or_default());
     let requirements = StoredValue::new(view.requirements.clone());
     let rooms = view.rooms.clone();
@@ -323,8 +346,20 @@ fn RequirementRow(
     changed: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let first = RwSignal::new(if row.periods.first_semester != row.default.first_semester { row.periods.first_semester.to_string() } else { String::new() });
-    let second = RwSignal::new(if row.periods.second_semester != row.default.second_semester { row.periods.second_semester.to_string() } else { String::new() });
+    let first = RwSignal::new(
+        if row.periods.first_semester != row.default.first_semester {
+            row.periods.first_semester.to_string()
+        } else {
+            String::new()
+        },
+    );
+    let second = RwSignal::new(
+        if row.periods.second_semester != row.default.second_semester {
+            row.periods.second_semester.to_string()
+        } else {
+            String::new()
+        },
+    );
     let doubles = RwSignal::new(row.double_periods);
     let room = RwSignal::new(row.room.map(|r| r.0.to_string()).unwrap_or_default());
     let (class_id, subject_id) = (row.class_id, row.subject_id);
@@ -395,7 +430,9 @@ fn Unavailability(view: SettingsView, changed: RwSignal<u32>) -> impl IntoView {
     });
     let remove = Action::new(move |id: &i64| remove_teacher_unavailability(school_id, *id));
     Effect::new(move |_| {
-        if add.value().get().is_some_and(|r| r.is_ok()) || remove.value().get().is_some_and(|r| r.is_ok()) {
+        if add.value().get().is_some_and(|r| r.is_ok())
+            || remove.value().get().is_some_and(|r| r.is_ok())
+        {
             changed.update(|n| *n += 1);
         }
     });

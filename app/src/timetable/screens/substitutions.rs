@@ -141,7 +141,12 @@ fn Plan(plan: SubstitutionPlan, changed: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn Affected(lesson: AffectedView, school_id: i64, date: String, changed: RwSignal<u32>) -> impl IntoView {
+fn Affected(
+    lesson: AffectedView,
+    school_id: i64,
+    date: String,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
     // "" = not decided, "none" = not held, else a teacher's id.
     let initial = match lesson.chosen {

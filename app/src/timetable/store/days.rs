@@ -18,9 +18,9 @@ use crate::timetable::rules::{
     self, ClassId, Lesson, LessonId, Session, TeacherId, TimeOfDay, Timetable, Weekday,
 };
 use crate::timetable::views::{
-    AbsenceView, AffectedView, CandidateView, DayChange, DayView, GridCell, GridView, LessonView,
-    FollowedWeek, FollowedWeeks, NoticeDetail, NoticeKind, SubstitutionPlan, VersionInfo, WeekOf,
-    WeekView,
+    AbsenceView, AffectedView, CandidateView, DayChange, DayView, FollowedWeek, FollowedWeeks,
+    GridCell, GridView, LessonView, NoticeDetail, NoticeKind, SubstitutionPlan, VersionInfo,
+    WeekOf, WeekView,
 };
 
 /// A published substitution: the lesson on that date has another teacher, or none.
@@ -193,9 +193,16 @@ impl Versions {
     }
 }
 
-fn period_time(model_week: &rules::SchoolWeek, session: Session, period: u8, length: u8) -> (Option<TimeOfDay>, Option<TimeOfDay>) {
+fn period_time(
+    model_week: &rules::SchoolWeek,
+    session: Session,
+    period: u8,
+    length: u8,
+) -> (Option<TimeOfDay>, Option<TimeOfDay>) {
     let periods = &model_week.session(session).periods;
-    let start = periods.get(usize::from(period).saturating_sub(1)).map(|p| p.start);
+    let start = periods
+        .get(usize::from(period).saturating_sub(1))
+        .map(|p| p.start);
     let last = usize::from(period.saturating_add(length.saturating_sub(1))).saturating_sub(1);
     let end = periods.get(last).map(|p| p.end);
     (start, end)
@@ -234,9 +241,20 @@ pub async fn week_view(
         let mut lesson_views = Vec::new();
         if let Some(version) = &version {
             versions.lessons_of(conn, school_id, version).await?;
-            let of_day = substitutions.get(&iso_date(date)).cloned().unwrap_or_default();
-            let all = versions.lessons.get(&version.id).cloned().unwrap_or_default();
-            let changed = versions.changed.get(&version.id).cloned().unwrap_or_default();
+            let of_day = substitutions
+                .get(&iso_date(date))
+                .cloned()
+                .unwrap_or_default();
+            let all = versions
+                .lessons
+                .get(&version.id)
+                .cloned()
+                .unwrap_or_default();
+            let changed = versions
+                .changed
+                .get(&version.id)
+                .cloned()
+                .unwrap_or_default();
             let view = |lesson: &Lesson, change: Option<DayChange>| {
                 let (start, end) =
                     period_time(&settings.week, lesson.session, lesson.period, lesson.length);
@@ -247,7 +265,11 @@ pub async fn week_view(
                     length: lesson.length,
                     start,
                     end,
-                    subject: names.subjects.get(&lesson.subject.0).cloned().unwrap_or_default(),
+                    subject: names
+                        .subjects
+                        .get(&lesson.subject.0)
+                        .cloned()
+                        .unwrap_or_default(),
                     teacher: names.teacher(lesson.teacher),
                     class_name: names.class(lesson.class),
                     room: lesson.room.and_then(|r| names.rooms.get(&r.0).cloned()),
@@ -355,7 +377,11 @@ pub async fn grid_view(
                 session: lesson.session,
                 period: lesson.period,
                 length: lesson.length,
-                subject: names.subjects.get(&lesson.subject.0).cloned().unwrap_or_default(),
+                subject: names
+                    .subjects
+                    .get(&lesson.subject.0)
+                    .cloned()
+                    .unwrap_or_default(),
                 other,
                 room: lesson.room.and_then(|r| names.rooms.get(&r.0).cloned()),
             });
@@ -421,7 +447,10 @@ pub async fn feed_data(
     .await?;
     let mut semesters = HashMap::new();
     for row in &semester_rows {
-        semesters.insert(row.try_get::<i64, _>("id")?, row.try_get::<i64, _>("semester")?);
+        semesters.insert(
+            row.try_get::<i64, _>("id")?,
+            row.try_get::<i64, _>("semester")?,
+        );
     }
     let mut versions = Vec::new();
     for (index, version) in list.iter().enumerate() {
@@ -515,7 +544,8 @@ pub async fn substitution_day(
             semester: rules::Semester::First,
             lessons: lessons(conn, school_id, version.id).await?,
         };
-        let affected = affected_lessons(&model, &timetable, &absent, &chosen, Weekday::of_date(date));
+        let affected =
+            affected_lessons(&model, &timetable, &absent, &chosen, Weekday::of_date(date));
         for staff_id in &absent {
             absences.push(AbsenceView {
                 staff_id: *staff_id,
@@ -565,7 +595,10 @@ fn affected_lessons(
     for substitution in chosen {
         if let (Some(substitute), Some(lesson)) = (
             substitution.substitute,
-            timetable.lessons.iter().find(|l| l.id == substitution.lesson),
+            timetable
+                .lessons
+                .iter()
+                .find(|l| l.id == substitution.lesson),
         ) {
             busy.lessons.push(Lesson {
                 id: LessonId(-lesson.id.0),
@@ -674,12 +707,14 @@ pub async fn clear_absence(
     .bind(&day)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM teacher_absences WHERE school_id = $1 AND staff_id = $2 AND date = $3")
-        .bind(school_id)
-        .bind(staff_id)
-        .bind(&day)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM teacher_absences WHERE school_id = $1 AND staff_id = $2 AND date = $3",
+    )
+    .bind(school_id)
+    .bind(staff_id)
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?;
     audit::record(
         conn,
         actor,
@@ -721,7 +756,10 @@ pub async fn set_substitution(
         let free = affected.candidates.iter().any(|c| c.staff_id == substitute)
             || affected.chosen == Some(Some(substitute));
         if !free {
-            return Err(AppError::for_field(ErrorCode::SubstituteNotFree, "substitute"));
+            return Err(AppError::for_field(
+                ErrorCode::SubstituteNotFree,
+                "substitute",
+            ));
         }
     }
     sqlx::query(
@@ -868,13 +906,14 @@ pub async fn my_timetables(
 ) -> Result<FollowedWeeks, AppError> {
     use crate::identity::authz::ActivePersona;
     use crate::people::StaffRole;
-    let class_week = |row: &sqlx::any::AnyRow, child: Option<String>| -> Result<FollowedWeek, sqlx::Error> {
-        Ok(FollowedWeek {
-            of: WeekOf::Class(row.try_get("class_id")?),
-            title: row.try_get("class_name")?,
-            child,
-        })
-    };
+    let class_week =
+        |row: &sqlx::any::AnyRow, child: Option<String>| -> Result<FollowedWeek, sqlx::Error> {
+            Ok(FollowedWeek {
+                of: WeekOf::Class(row.try_get("class_id")?),
+                title: row.try_get("class_name")?,
+                child,
+            })
+        };
     match &grant.persona {
         Some(ActivePersona::Staff {
             school_id,

@@ -17,11 +17,11 @@ use crate::timetable::rules::{
 };
 use crate::timetable::views::{
     ChangeLine, ChangesFor, DraftState, EditOutcome, NoticeDetail, NoticeKind, PublishPreview,
-    RefusalReason, RefusedEdit, TimetableMeta, VersionInfo, VersionStatus, day_code,
-    session_code,
+    RefusalReason, RefusedEdit, TimetableMeta, VersionInfo, VersionStatus, day_code, session_code,
 };
 
-const META_COLUMNS: &str = "t.id, t.name, t.semester, t.status, t.revision, t.effective_from, t.version_no,
+const META_COLUMNS: &str =
+    "t.id, t.name, t.semester, t.status, t.revision, t.effective_from, t.version_no,
     t.source, t.created_at, t.published_at,
     (SELECT COUNT(*) FROM timetable_lessons l WHERE l.timetable_id = t.id) AS lesson_count";
 
@@ -508,7 +508,10 @@ pub async fn apply_edits(
                 valid(&second_after)?;
                 working.cells_unchanged(&first_after, &[first.id, second.id])?;
                 working.cells_unchanged(&second_after, &[first.id, second.id])?;
-                Ok(vec![Write::Update(first_after), Write::Update(second_after)])
+                Ok(vec![
+                    Write::Update(first_after),
+                    Write::Update(second_after),
+                ])
             }
             Edit::Remove { lesson } => {
                 let before = working.fresh(resolve(lesson))?;
@@ -677,7 +680,7 @@ pub fn in_force(versions: &[VersionInfo], date: Date) -> Option<&VersionInfo> {
 }
 
 /// The version a version replaced (the one before it in order of taking effect).
-pub fn previous_of<'a>(versions: &'a [VersionInfo], id: i64) -> Option<&'a VersionInfo> {
+pub fn previous_of(versions: &[VersionInfo], id: i64) -> Option<&VersionInfo> {
     let position = versions.iter().position(|v| v.id == id)?;
     position.checked_sub(1).and_then(|p| versions.get(p))
 }
@@ -691,7 +694,9 @@ fn change_lines(model: &SchoolModel, diff: &TimetableDiff) -> Vec<ChangeLine> {
             _ => None,
         };
         ChangeLine {
-            class_name: lesson.map(|l| model.class_name(l.class)).unwrap_or_default(),
+            class_name: lesson
+                .map(|l| model.class_name(l.class))
+                .unwrap_or_default(),
             subject: lesson
                 .map(|l| model.subject_name(l.subject))
                 .unwrap_or_default(),
@@ -714,7 +719,9 @@ fn change_lines(model: &SchoolModel, diff: &TimetableDiff) -> Vec<ChangeLine> {
                 .map(|c| line(Some(&c.before), Some(&c.after))),
         )
         .collect();
-    lines.sort_by(|a, b| (a.after.or(a.before), &a.class_name).cmp(&(b.after.or(b.before), &b.class_name)));
+    lines.sort_by(|a, b| {
+        (a.after.or(a.before), &a.class_name).cmp(&(b.after.or(b.before), &b.class_name))
+    });
     lines
 }
 

@@ -203,7 +203,9 @@ pub async fn feed_by_token(
 }
 
 /// The recipient a persona's notices are addressed to.
-pub fn recipient_of(persona: &crate::identity::authz::ActivePersona) -> Option<(&'static str, i64)> {
+pub fn recipient_of(
+    persona: &crate::identity::authz::ActivePersona,
+) -> Option<(&'static str, i64)> {
     use crate::identity::authz::ActivePersona;
     match persona {
         ActivePersona::Staff { staff_id, .. } => Some(("staff", *staff_id)),

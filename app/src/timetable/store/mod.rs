@@ -68,7 +68,8 @@ fn lesson_from_row(row: &sqlx::any::AnyRow) -> Result<Lesson, sqlx::Error> {
     })
 }
 
-const LESSON_COLUMNS: &str = "id, class_id, subject_id, staff_id, room_id, day, session, period, length";
+const LESSON_COLUMNS: &str =
+    "id, class_id, subject_id, staff_id, room_id, day, session, period, length";
 
 #[cfg(test)]
 mod tests {

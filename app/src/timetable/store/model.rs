@@ -12,9 +12,8 @@ use crate::people::FullName;
 use crate::platform::error::{AppError, ErrorCode};
 use crate::platform::format::parse_iso_date;
 use crate::timetable::rules::{
-    ClassId, ClassInfo, PeriodsPerWeek, Requirement, RoomId, RoomInfo, School, SchoolWeek,
-    Session, SubjectId, SubjectInfo, TeacherId, TeacherInfo, TimetableSettings,
-    Unavailable,
+    ClassId, ClassInfo, PeriodsPerWeek, Requirement, RoomId, RoomInfo, School, SchoolWeek, Session,
+    SubjectId, SubjectInfo, TeacherId, TeacherInfo, TimetableSettings, Unavailable,
 };
 use crate::timetable::views::{
     Assignment, ClassSetting, RequirementView, UnavailabilityView, day_code, day_from_code,
@@ -120,11 +119,12 @@ async fn subjects(
     conn: &mut AnyConnection,
     school_id: i64,
 ) -> Result<Vec<SubjectInfo>, sqlx::Error> {
-    let rows =
-        sqlx::query("SELECT id, name_vi FROM subjects WHERE school_id = $1 ORDER BY sort_order, id")
-            .bind(school_id)
-            .fetch_all(conn)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, name_vi FROM subjects WHERE school_id = $1 ORDER BY sort_order, id",
+    )
+    .bind(school_id)
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(SubjectInfo {
