@@ -361,6 +361,31 @@ async fn every_server_function_admits_exactly_the_right_people() {
 
     // endpoint → (arguments, who is allowed). Everyone else is refused.
     let garbage = "{}".to_string();
+    // Timetables: the pilot school's published version, the student's class (and whether the
+    // guardian has a child there), a teacher of school 1, school 2 (where no caller may edit).
+    let published_timetable = id(
+        &app,
+        &format!("SELECT id FROM timetables WHERE school_id = {school_1} AND status = 'published' ORDER BY id LIMIT 1"),
+    )
+    .await;
+    let students_class = id(&app, &format!("SELECT class_id FROM class_enrollments WHERE student_id = {other_child} AND left_on IS NULL")).await;
+    let guardian_sees_class = id(&app, &format!("SELECT COUNT(*) FROM guardian_links l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL WHERE l.guardian_id = {lan} AND l.status = 'verified' AND e.class_id = {students_class}")).await > 0;
+    let mut class_readers = vec!["district", "admin_1", "clerk_1", "teacher_1", "student"];
+    if guardian_sees_class {
+        class_readers.push("guardian");
+    }
+    let teacher_1_id = id(&app, &staff_with("teacher", school_1)).await;
+    let school_1_staff = vec!["district", "admin_1", "clerk_1", "teacher_1"];
+    let not_district = vec![
+        "admin_1",
+        "clerk_1",
+        "teacher_1",
+        "teacher_2",
+        "guardian",
+        "student",
+    ];
+    let s1 = || ("school_id", school_1_id.to_string());
+    let s2 = || ("school_id", school_2_id.to_string());
     let matrix: Vec<MatrixRow> = vec![
         ("schools", vec![], everyone.to_vec()),
         ("me", vec![], everyone.to_vec()),
@@ -440,6 +465,207 @@ async fn every_server_function_admits_exactly_the_right_people() {
             ],
             vec![],
         ),
+        // Timetables. Building them: the school's timetablers and admins (admin_1 here); changes
+        // aimed at school 2 or at a timetable that does not exist are refused for all.
+        ("timetable_home", vec![s1()], vec!["admin_1"]),
+        ("timetable_settings", vec![s1()], vec!["admin_1"]),
+        (
+            "save_timetable_week",
+            vec![
+                s2(),
+                ("week", garbage.clone()),
+                ("rules", garbage.clone()),
+                ("first_semester_weeks", "18".into()),
+                ("second_semester_weeks", "17".into()),
+            ],
+            vec![],
+        ),
+        (
+            "save_class_session",
+            vec![
+                s1(),
+                ("class_id", class_a.to_string()),
+                ("session", "afternoon".into()),
+            ],
+            vec!["admin_1"],
+        ),
+        (
+            "add_timetable_room",
+            vec![s1(), ("name", "Phòng thí nghiệm".into())],
+            vec!["admin_1"],
+        ),
+        (
+            "save_timetable_requirement",
+            vec![
+                s2(),
+                ("class_id", class_b.to_string()),
+                ("subject_id", "1".into()),
+                ("first_semester", "4".into()),
+                ("double_periods", "0".into()),
+            ],
+            vec![],
+        ),
+        (
+            "add_teacher_unavailability",
+            vec![
+                s2(),
+                ("staff_id", teacher_1_id.to_string()),
+                ("day", "monday".into()),
+            ],
+            vec![],
+        ),
+        (
+            "remove_teacher_unavailability",
+            vec![s2(), ("id", "999999".into())],
+            vec![],
+        ),
+        (
+            "create_timetable_draft",
+            vec![s1(), ("semester", "1".into()), ("name", "Bản nháp".into())],
+            vec!["admin_1"],
+        ),
+        (
+            "timetable_editor",
+            vec![("timetable_id", published_timetable.to_string())],
+            vec!["admin_1"],
+        ),
+        // A published version is no draft: its editor is refused too (409).
+        (
+            "apply_timetable_edits",
+            vec![
+                ("timetable_id", published_timetable.to_string()),
+                ("base_revision", "0".into()),
+                ("batch_id", "b-1".into()),
+                ("edits", "[]".into()),
+            ],
+            vec![],
+        ),
+        (
+            "timetable_state",
+            vec![
+                ("timetable_id", "999999".into()),
+                ("known_revision", "0".into()),
+            ],
+            vec![],
+        ),
+        (
+            "timetable_publish_preview",
+            vec![
+                ("timetable_id", "999999".into()),
+                ("effective_from", "2026-10-12".into()),
+            ],
+            vec![],
+        ),
+        (
+            "publish_timetable",
+            vec![
+                ("timetable_id", "999999".into()),
+                ("revision", "0".into()),
+                ("effective_from", "2026-10-12".into()),
+            ],
+            vec![],
+        ),
+        (
+            "delete_timetable_draft",
+            vec![("timetable_id", "999999".into())],
+            vec![],
+        ),
+        (
+            "fet_preview",
+            vec![s2(), ("content", "<fet/>".into()), ("semester", "1".into())],
+            vec![],
+        ),
+        (
+            "fet_apply",
+            vec![
+                s2(),
+                ("content", "<fet/>".into()),
+                ("mapping", garbage.clone()),
+                ("semester", "1".into()),
+                ("name", "FET".into()),
+            ],
+            vec![],
+        ),
+        ("substitution_day", vec![s1()], vec!["admin_1"]),
+        (
+            "mark_teacher_absent",
+            vec![
+                s2(),
+                ("staff_id", teacher_1_id.to_string()),
+                ("date", "2026-10-12".into()),
+            ],
+            vec![],
+        ),
+        (
+            "clear_teacher_absence",
+            vec![
+                s2(),
+                ("staff_id", teacher_1_id.to_string()),
+                ("date", "2026-10-12".into()),
+            ],
+            vec![],
+        ),
+        (
+            "choose_substitute",
+            vec![
+                s2(),
+                ("date", "2026-10-12".into()),
+                ("lesson_id", "999999".into()),
+            ],
+            vec![],
+        ),
+        (
+            "publish_substitutions",
+            vec![s2(), ("date", "2026-10-12".into())],
+            vec![],
+        ),
+        // Seeing a week: the school's staff and district; a class's students and families.
+        (
+            "class_week",
+            vec![("class_id", students_class.to_string())],
+            class_readers.clone(),
+        ),
+        (
+            "class_week",
+            vec![("class_id", class_b.to_string())],
+            vec!["district", "teacher_2"],
+        ),
+        (
+            "class_grid",
+            vec![("class_id", students_class.to_string())],
+            class_readers.clone(),
+        ),
+        (
+            "teacher_week",
+            vec![("staff_id", teacher_1_id.to_string())],
+            school_1_staff.clone(),
+        ),
+        (
+            "teacher_grid",
+            vec![("staff_id", teacher_1_id.to_string())],
+            school_1_staff.clone(),
+        ),
+        ("my_timetables", vec![], not_district.clone()),
+        // A guardian has no week of her own (she follows her children's classes).
+        (
+            "my_week",
+            vec![],
+            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "student"],
+        ),
+        (
+            "create_class_feed",
+            vec![("class_id", students_class.to_string())],
+            class_readers.clone(),
+        ),
+        (
+            "create_teacher_feed",
+            vec![("staff_id", teacher_1_id.to_string())],
+            school_1_staff.clone(),
+        ),
+        ("my_feeds", vec![], logged_in.to_vec()),
+        ("revoke_feed", vec![("feed_id", "999999".into())], vec![]),
+        ("my_notices", vec![], not_district.clone()),
+        ("read_my_notices", vec![], not_district.clone()),
         // Desk verification: the office (admins and clerks) of the persona's school; bridges
         // for its admin; progress for the office and the district; claims need a valid link.
         ("desk_context", vec![], vec!["admin_1", "clerk_1"]),

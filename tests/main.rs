@@ -23,4 +23,5 @@ mod serving;
 mod sessions;
 mod software_passkey;
 mod startup;
+mod timetable;
 mod verification;

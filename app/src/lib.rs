@@ -3,7 +3,7 @@
 //! Each feature lives in one module: its pure rules (compiled for server and browser), its
 //! server functions, its queries (behind `ssr`) and its screens. See `docs/architecture.md`.
 
-// Leptos views are nested types; the grade sheets nest deeply.
+// Leptos views are nested types; the grade sheets and timetable screens nest deeply.
 #![recursion_limit = "256"]
 
 pub mod fees;
@@ -104,6 +104,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/guardian") view=GuardianHomePage />
                     <Route path=path!("/student") view=StudentHomePage />
                     <Route path=path!("/district") view=DistrictHomePage />
+                    <Route path=path!("/timetable") view=timetable::screens::home::EditorHomePage />
+                    <Route path=path!("/timetable/settings") view=timetable::screens::settings::SettingsPage />
+                    <Route path=path!("/timetable/import") view=timetable::screens::import::ImportPage />
+                    <Route path=path!("/timetable/substitutions") view=timetable::screens::substitutions::SubstitutionsPage />
+                    <Route path=path!("/timetable/edit/:id") view=timetable::screens::editor::EditorPage />
+                    <Route path=path!("/timetable/me") view=timetable::screens::week::MyWeekPage />
+                    <Route path=path!("/timetable/class/:id") view=timetable::screens::week::ClassWeekPage />
+                    <Route path=path!("/timetable/teacher/:id") view=timetable::screens::week::TeacherWeekPage />
+                    <Route path=path!("/timetable/print/class/:id") view=timetable::screens::print::PrintClassPage />
+                    <Route path=path!("/timetable/print/teacher/:id") view=timetable::screens::print::PrintTeacherPage />
                     <Route path=path!("/desk") view=verification::screens::DeskPage />
                     <Route path=path!("/desk/reviews") view=verification::screens::ReviewQueuePage />
                     <Route path=path!("/desk/bridges") view=verification::screens::BridgesPage />

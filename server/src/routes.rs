@@ -110,6 +110,7 @@ pub fn router(state: ServerState) -> Router {
     // Bank notifiers' webhooks (own authentication, no cookies: outside the CSRF check) and the
     // fee files (receipt XML, report Excel and charts).
     let fees = app::fees::routes::router().with_state(state.app.clone());
+    let timetable_feeds = app::timetable::routes::router().with_state(state.app.clone());
     if let Some(idp) = state.demo_idp.clone() {
         identity = identity.merge(idp.router());
     }
@@ -124,6 +125,7 @@ pub fn router(state: ServerState) -> Router {
         .merge(identity)
         .merge(fees)
         .merge(app::records::routes::router().with_state(state.app.clone()))
+        .merge(timetable_feeds)
         .layer(axum::middleware::from_fn(
             crate::errors::status_from_error_code,
         ))

@@ -373,6 +373,9 @@ impl<'a> Seeder<'a> {
             let teachers = self.staff(conn, &ids, index == 0).await?;
             self.students(conn, &ids, index == 0).await?;
             if index == 0 {
+                crate::timetable::demo::seed(conn, ids.school, self.now).await?;
+            }
+            if index == 0 {
                 crate::fees::demo::seed(conn, self.crypto, ids.school, ids.year, self.now).await?;
             }
             self.grades(conn, &ids, &teachers, index == 0).await?;

@@ -44,6 +44,32 @@ pub enum Action {
     IssueStudentLogin {
         student_id: i64,
     },
+    /// Building the school's timetable (week settings, drafts, FET import, publishing,
+    /// substitutions): its timetablers and school admins.
+    EditTimetable {
+        school_id: i64,
+    },
+    /// One timetable (draft or published version), for the editors of its school.
+    EditTimetableVersion {
+        timetable_id: i64,
+    },
+    /// A class's week: the school's staff, the district, the class's students and their families.
+    ReadClassTimetable {
+        class_id: i64,
+    },
+    /// A teacher's week: the school's staff (the teacher among them) and the district.
+    ReadTeacherTimetable {
+        staff_id: i64,
+    },
+    /// A calendar feed: only the account that made it.
+    ManageFeed {
+        feed_id: i64,
+    },
+    /// One's own in-app notices, as a staff member, guardian or student.
+    OwnNotices,
+    /// The weeks one's persona follows: a teacher's own, a student's class, a guardian's
+    /// children's classes.
+    OwnTimetable,
     /// Taking (and reading) a class's roll call: its teachers and the school's admins.
     TakeRollCall { class_id: i64 },
     /// A guardian asking leave (or choosing notifications) for their own child.
@@ -267,6 +293,13 @@ fn action_name(action: &Action) -> &'static str {
         Action::ReadChild { .. } => "read_child",
         Action::ManageSchool { .. } => "manage_school",
         Action::IssueStudentLogin { .. } => "issue_student_login",
+        Action::EditTimetable { .. } => "edit_timetable",
+        Action::EditTimetableVersion { .. } => "edit_timetable_version",
+        Action::ReadClassTimetable { .. } => "read_class_timetable",
+        Action::ReadTeacherTimetable { .. } => "read_teacher_timetable",
+        Action::ManageFeed { .. } => "manage_feed",
+        Action::OwnNotices => "own_notices",
+        Action::OwnTimetable => "own_timetable",
         Action::TakeRollCall { .. } => "take_roll_call",
         Action::RequestLeave { .. } => "request_leave",
         Action::ManageClassLeave { .. } => "manage_class_leave",
@@ -449,6 +482,45 @@ async fn decide(
             matches!(p, ActivePersona::Staff { school_id, roles, .. }
                 if Some(*school_id) == school && roles.iter().any(|r| matches!(r, StaffRole::SchoolAdmin | StaffRole::Clerk)))
         }
+        (Action::EditTimetable { school_id }, Some(p)) => may_edit_timetable(p, *school_id),
+        (Action::EditTimetableVersion { timetable_id }, Some(p)) => {
+            let school: Option<i64> =
+                sqlx::query_scalar("SELECT school_id FROM timetables WHERE id = $1")
+                    .bind(*timetable_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            school.is_some_and(|school| may_edit_timetable(p, school))
+        }
+        (Action::ReadClassTimetable { class_id }, Some(p)) => {
+            may_read_class_timetable(conn, p, *class_id).await?
+        }
+        (Action::ReadTeacherTimetable { staff_id }, Some(p)) => {
+            let school: Option<i64> =
+                sqlx::query_scalar("SELECT school_id FROM staff WHERE id = $1")
+                    .bind(*staff_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match (school, p) {
+                (Some(school), ActivePersona::Staff { school_id, .. }) => school == *school_id,
+                (Some(school), ActivePersona::DistrictAdmin { district_id, .. }) => {
+                    district_of_school(conn, school).await? == Some(*district_id)
+                }
+                _ => false,
+            }
+        }
+        (Action::ManageFeed { feed_id }, _) => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM timetable_feeds WHERE id = $1 AND account_id = $2",
+            )
+            .bind(*feed_id)
+            .bind(account.id)
+            .fetch_one(&mut *conn)
+            .await?
+                > 0
+        }
+        (Action::OwnNotices | Action::OwnTimetable, Some(p)) => {
+            !matches!(p, ActivePersona::DistrictAdmin { .. })
+        }
         (Action::TakeRollCall { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, false).await?,
         (Action::RequestLeave { student_id }, Some(p @ ActivePersona::Guardian { .. })) => may_read_child(conn, p, *student_id).await?,
         (Action::ManageClassLeave { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, true).await?,
@@ -552,6 +624,84 @@ async fn decide(
         _ => false,
     };
     if allowed { Ok(()) } else { Err(forbidden()) }
+}
+
+/// Whether a persona of an account (e.g. the one that made a calendar feed) may still do
+/// something: the persona is re-read from the records, as at every request.
+pub async fn persona_may(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    persona: &PersonaRef,
+    action: &Action,
+) -> Result<bool, AppError> {
+    let Some(account) = accounts::load(conn, account_id).await? else {
+        return Ok(false);
+    };
+    let Some(active) = active_persona(conn, &account, persona).await? else {
+        return Ok(false);
+    };
+    match decide(conn, action, Some(&account), Some(&active)).await {
+        Ok(()) => Ok(true),
+        Err(error) if error.code == ErrorCode::Forbidden => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Timetablers and school admins of the school.
+fn may_edit_timetable(persona: &ActivePersona, school: i64) -> bool {
+    matches!(persona, ActivePersona::Staff { school_id, roles, .. }
+        if *school_id == school && roles.iter().any(|r| matches!(r, StaffRole::Timetabler | StaffRole::SchoolAdmin)))
+}
+
+/// The school's staff and district; a student enrolled in the class now; a guardian of one of
+/// them whose link the school counts (as for [`may_read_child`]).
+async fn may_read_class_timetable(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    class_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(class_school) =
+        sqlx::query_scalar::<_, i64>("SELECT school_id FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(false);
+    };
+    Ok(match persona {
+        ActivePersona::Staff { school_id, .. } => *school_id == class_school,
+        ActivePersona::DistrictAdmin { district_id, .. } => {
+            district_of_school(conn, class_school).await? == Some(*district_id)
+        }
+        ActivePersona::Student { school_id, student_id } => {
+            *school_id == class_school
+                && sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM class_enrollments
+                     WHERE school_id = $1 AND class_id = $2 AND student_id = $3 AND left_on IS NULL",
+                )
+                .bind(class_school)
+                .bind(class_id)
+                .bind(*student_id)
+                .fetch_one(conn)
+                .await?
+                    > 0
+        }
+        ActivePersona::Guardian { school_id, guardian_id } => {
+            *school_id == class_school
+                && sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM guardian_links l JOIN schools s ON s.id = l.school_id
+                       JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
+                     WHERE l.school_id = $1 AND l.guardian_id = $2 AND e.class_id = $3
+                       AND (l.status = 'verified' OR (s.guardian_access = 'linked' AND l.status IN ('unverified', 'pending')))",
+                )
+                .bind(class_school)
+                .bind(*guardian_id)
+                .bind(class_id)
+                .fetch_one(conn)
+                .await?
+                    > 0
+        }
+    })
 }
 
 /// A teacher of the class (only its homeroom teacher when `homeroom_only`), or an admin of its school.

@@ -63,6 +63,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             {office.then(|| view! { <a class="button" href="/records" data-link="records">{move || i18n.t(crate::records::screens::RecordsText::Records)}</a> })}
                         </section>
                         {roles_admin.then(|| view! { <Mismatches school_id=home.school_id /> })}
+                        <crate::timetable::screens::TimetableCard />
                         <crate::verification::screens::OfficeLinks roles=home.roles.clone() />
                         {office.then(|| view! { <crate::fees::screens::OfficeLink /> })}
                         <section class="card">
@@ -198,6 +199,7 @@ pub fn GuardianHomePage() -> impl IntoView {
         </section>
         <crate::verification::screens::LinkHistory />
         <crate::fees::screens::FeesLink />
+        <crate::timetable::screens::TimetableCard />
     }
 }
 
@@ -216,6 +218,7 @@ pub fn StudentHomePage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <crate::timetable::screens::TimetableCard />
     }
 }
 

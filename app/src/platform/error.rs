@@ -208,6 +208,30 @@ error_codes! {
         "Đã có lỗi phía máy chủ. Nhà trường đã được ghi nhận để xử lý.",
         "Something went wrong on the server. It has been logged for the school."
     ),
+    TimetableHasHardConflicts = "timetable_has_hard_conflicts" => (
+        "Chưa thể công bố thời khóa biểu: vẫn còn lỗi phải sửa (giáo viên hoặc lớp bị trùng tiết, thiếu hoặc thừa tiết…).",
+        "The timetable cannot be published yet: conflicts remain that must be fixed (a teacher or class double-booked, periods missing or in excess…)."
+    ),
+    TimetableNotDraft = "timetable_not_draft" => (
+        "Thời khóa biểu này đã công bố nên không sửa được; hãy tạo bản nháp mới từ nó.",
+        "This timetable is published and cannot be edited; make a new draft from it."
+    ),
+    TimetableNoSchoolYear = "timetable_no_school_year" => (
+        "Trường chưa có năm học hiện hành, nên chưa xếp được thời khóa biểu.",
+        "The school has no current school year, so no timetable can be made yet."
+    ),
+    TimetableNotInForce = "timetable_not_in_force" => (
+        "Chưa có thời khóa biểu nào được công bố cho ngày này.",
+        "No published timetable is in force on that day."
+    ),
+    TimetableImportInvalid = "timetable_import_invalid" => (
+        "Không đọc được tệp thời khóa biểu FET; chưa có gì được nhập.",
+        "The FET timetable file could not be read; nothing was imported."
+    ),
+    SubstituteNotFree = "substitute_not_free" => (
+        "Giáo viên này không dạy thay được vào giờ đó (đang có tiết, đang vắng hoặc đã báo bận).",
+        "This teacher cannot substitute then (teaching, absent or unavailable)."
+    ),
     // Grades (the rules' own codes keep their strings; see grades::errors).
     ScoreEmpty = "score_empty" => ("Chưa nhập điểm.", "No score was entered."),
     ScoreNotANumber = "score_not_a_number" => (
@@ -394,6 +418,12 @@ impl AppError {
             ErrorCode::Unavailable => 503,
             ErrorCode::Network => 502,
             ErrorCode::Internal => 500,
+            ErrorCode::TimetableHasHardConflicts
+            | ErrorCode::TimetableNotDraft
+            | ErrorCode::TimetableNoSchoolYear
+            | ErrorCode::TimetableNotInForce
+            | ErrorCode::SubstituteNotFree => 409,
+            ErrorCode::TimetableImportInvalid => 422,
             ErrorCode::ScoreEmpty
             | ErrorCode::ScoreNotANumber
             | ErrorCode::ScoreOutOfRange
