@@ -445,16 +445,20 @@ async fn what_is_not_yours_is_refused(backend: Backend) {
 /// The school days (Monday to Friday) from the start of the current school year, ISO text.
 async fn school_days_of_year(app: &TestApp, school_id: i64, count: usize) -> (i64, Vec<String>) {
     let mut conn = app.conn().await;
-    let (year_id, starts): (i64, String) =
-        sqlx::query_as("SELECT id, starts_on FROM school_years WHERE school_id = $1 AND is_current = 1")
-            .bind(school_id)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+    let (year_id, starts): (i64, String) = sqlx::query_as(
+        "SELECT id, starts_on FROM school_years WHERE school_id = $1 AND is_current = 1",
+    )
+    .bind(school_id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
     let mut day = app::platform::format::parse_iso_date(&starts).unwrap();
     let mut days = Vec::new();
     while days.len() < count {
-        if !matches!(day.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+        if !matches!(
+            day.weekday(),
+            time::Weekday::Saturday | time::Weekday::Sunday
+        ) {
             days.push(app::platform::format::iso_date(day));
         }
         day = day.next_day().unwrap();
@@ -464,8 +468,8 @@ async fn school_days_of_year(app: &TestApp, school_id: i64, count: usize) -> (i6
 
 async fn promotion_counts_the_roll_calls_45_days_promoted_46_not(backend: Backend) {
     use app::grades::rules::{
-        CommentResult, GradingSettings, Level, NotPromotedReason, Score, SubjectResult, YearEndRecord,
-        YearEndStatus, year_end_decision,
+        CommentResult, GradingSettings, Level, NotPromotedReason, Score, SubjectResult,
+        YearEndRecord, YearEndStatus, year_end_decision,
     };
     let app = spawn_app(backend).await;
     let f = family(&app).await;
@@ -496,10 +500,19 @@ async fn promotion_counts_the_roll_calls_45_days_promoted_46_not(backend: Backen
         assert_eq!(status, 200, "{day}: {body}");
     }
     // A late arrival is not an absence.
-    mark(&app, &f.teacher, f.class_id, &school_day(0), json!([{ "student_id": f.child_id, "status": "Late", "client_id": "late-1" }])).await;
+    mark(
+        &app,
+        &f.teacher,
+        f.class_id,
+        &school_day(0),
+        json!([{ "student_id": f.child_id, "status": "Late", "client_id": "late-1" }]),
+    )
+    .await;
 
     let mut conn = app.conn().await;
-    let absences = app::grades::store::absences(&mut conn, school_id, year_id).await.unwrap();
+    let absences = app::grades::store::absences(&mut conn, school_id, year_id)
+        .await
+        .unwrap();
     assert_eq!(absences.get(&f.child_id), Some(&45));
     assert_eq!(absences.get(&classmate), Some(&46));
 
@@ -517,13 +530,138 @@ async fn promotion_counts_the_roll_calls_45_days_promoted_46_not(backend: Backen
             summer_retraining: None,
             retest: None,
         };
-        year_end_decision(&record, &GradingSettings::default()).unwrap().status
+        year_end_decision(&record, &GradingSettings::default())
+            .unwrap()
+            .status
     };
     assert_eq!(decide(f.child_id), YearEndStatus::Promoted);
     assert_eq!(
         decide(classmate),
-        YearEndStatus::NotPromoted { reason: NotPromotedReason::TooManyAbsences }
+        YearEndStatus::NotPromoted {
+            reason: NotPromotedReason::TooManyAbsences
+        }
     );
+}
+
+async fn a_released_score_and_a_new_fee_notice_reach_the_familys_inbox_without_the_score(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+    let principal = Device::new();
+    principal.demo_login_as(&app, PRINCIPAL, "Staff").await;
+    let mut conn = app.conn().await;
+    let (school_id, year_id): (i64, i64) = sqlx::query_as(
+        "SELECT c.school_id, y.id FROM classes c JOIN school_years y ON y.school_id = c.school_id AND y.is_current = 1 WHERE c.id = $1",
+    )
+    .bind(f.class_id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let before = f
+        .guardian
+        .call(&app, "my_inbox", &[])
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+
+    // The teacher releases the second semester's final column of his subject.
+    let (_, home) = f.teacher.call(&app, "my_grades", &[]).await;
+    let subject = home["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["class_id"] == f.class_id)
+        .and_then(|s| s["subject_id"].as_i64())
+        .expect("a sheet of the child's class");
+    let (status, body) = f
+        .teacher
+        .call(
+            &app,
+            "release_column",
+            &[
+                ("class_id", &f.class_id.to_string()),
+                ("subject_id", &subject.to_string()),
+                ("semester", "2"),
+                ("column", "ck"),
+                ("released", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The office issues a new collection's notices.
+    let school = school_id.to_string();
+    let (status, collection) = principal
+        .call(
+            &app,
+            "add_fee_collection",
+            &[
+                ("school_id", &school),
+                ("collection[school_year_id]", &year_id.to_string()),
+                ("collection[name]", "Quỹ khuyến học"),
+                ("collection[amount]", "50000"),
+                ("collection[scope]", "School"),
+                ("collection[monthly]", "false"),
+                ("collection[months]", "1"),
+                ("collection[first_due_on]", &school_day(20)),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{collection}");
+    let (status, body) = principal
+        .call(
+            &app,
+            "issue_fee_notices",
+            &[
+                ("school_id", &school),
+                ("collection_id", &collection.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+    let messages = inbox.as_array().unwrap();
+    let kinds: Vec<&str> = messages[..messages.len() - before]
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"score_released"), "{inbox}");
+    assert!(kinds.contains(&"fee_notice"), "{inbox}");
+    let fee = messages.iter().find(|m| m["kind"] == "fee_notice").unwrap();
+    assert!(fee["title_vi"].as_str().unwrap().contains("Quỹ khuyến học"));
+    // A score message says there is a score, never what it is.
+    let score = messages
+        .iter()
+        .find(|m| m["kind"] == "score_released")
+        .unwrap();
+    assert!(
+        score["body_vi"]
+            .as_str()
+            .unwrap()
+            .ends_with("xem điểm trong ứng dụng."),
+        "{score}"
+    );
+    // Releasing the same column again tells no one twice.
+    f.teacher
+        .call(
+            &app,
+            "release_column",
+            &[
+                ("class_id", &f.class_id.to_string()),
+                ("subject_id", &subject.to_string()),
+                ("semester", "2"),
+                ("column", "ck"),
+                ("released", "true"),
+            ],
+        )
+        .await;
+    let (_, again) = f.guardian.call(&app, "my_inbox", &[]).await;
+    assert_eq!(again.as_array().unwrap().len(), messages.len());
 }
 
 /// An uncompressed P-256 point (any valid one will do for storing a subscription).
@@ -535,6 +673,7 @@ crate::on_both_backends!(
     an_approved_leave_shows_in_the_roll_call_and_the_guardian_sees_it,
     what_is_not_yours_is_refused,
     promotion_counts_the_roll_calls_45_days_promoted_46_not,
+    a_released_score_and_a_new_fee_notice_reach_the_familys_inbox_without_the_score,
 );
 
 /// The push service stand-in (Python, `http_ece`): a subscription, then one line per push.

@@ -11,7 +11,12 @@ use crate::support::{site_root, spawn_app};
 /// Logs in through the demo provider as `role` and, when asked, acts as `persona`.
 async fn log_in(browser: &Browser, base: &str, role: &str, persona: &str) {
     browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser.wait_for("a[data-login='vneid']").await.click().await.unwrap();
+    browser
+        .wait_for("a[data-login='vneid']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("[data-demo-idp='true']").await;
     browser
         .wait_for(&format!("a[data-demo-login='{role}']"))
@@ -20,11 +25,15 @@ async fn log_in(browser: &Browser, base: &str, role: &str, persona: &str) {
         .await
         .unwrap();
     let home = browser
-        .wait_for(&format!("button[data-persona='{persona}'], [data-page='{persona}-home']"))
+        .wait_for(&format!(
+            "button[data-persona='{persona}'], [data-page='{persona}-home']"
+        ))
         .await;
     if home.attr("data-persona").await.unwrap().is_some() {
         home.click().await.unwrap();
-        browser.wait_for(&format!("[data-page='{persona}-home']")).await;
+        browser
+            .wait_for(&format!("[data-page='{persona}-home']"))
+            .await;
     }
 }
 
@@ -42,7 +51,8 @@ async fn service_worker_controls(browser: &Browser) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_roll_call_taken_offline_syncs_and_the_guardian_reads_it_then_asks_leave_and_sees_it_approved() {
+async fn a_roll_call_taken_offline_syncs_and_the_guardian_reads_it_then_asks_leave_and_sees_it_approved()
+ {
     let _ = site_root();
     let mut app = spawn_app(Backend::Sqlite).await;
     let f = family(&app).await;
@@ -56,26 +66,41 @@ async fn a_roll_call_taken_offline_syncs_and_the_guardian_reads_it_then_asks_lea
         .goto(&app.url(&format!("/staff/class/{}/roll-call", f.class_id)))
         .await
         .unwrap();
-    teacher.wait_for("[data-page='roll-call'][data-interactive='true']").await;
+    teacher
+        .wait_for("[data-page='roll-call'][data-interactive='true']")
+        .await;
     app.stop().await;
     let line = format!("button[data-student='{}']", f.child_id);
     teacher.wait_for(&line).await.click().await.unwrap();
     teacher
         .wait_for(&format!("{line}[data-status='absent_unexcused']"))
         .await;
-    teacher.wait_for("button[data-action='save-roll-call']").await.click().await.unwrap();
+    teacher
+        .wait_for("button[data-action='save-roll-call']")
+        .await
+        .click()
+        .await
+        .unwrap();
     // Not sent, and says so; nothing is lost when the page is reloaded from the device.
     teacher.wait_for("[data-pending='1']").await;
     let kept = teacher
         .client
-        .execute("return Object.keys(localStorage).filter(k => k.includes('roll')).length", vec![])
+        .execute(
+            "return Object.keys(localStorage).filter(k => k.includes('roll')).length",
+            vec![],
+        )
         .await
         .unwrap();
     assert_ne!(kept, json!(0), "the unsent mark is kept on the device");
 
     // Back online: the mark goes out once.
     app.restart().await;
-    teacher.wait_for("button[data-action='save-roll-call']").await.click().await.unwrap();
+    teacher
+        .wait_for("button[data-action='save-roll-call']")
+        .await
+        .click()
+        .await
+        .unwrap();
     teacher.wait_for("[data-saved='true']").await;
     let mut conn = app.conn().await;
     let marks: Vec<String> =
@@ -91,13 +116,23 @@ async fn a_roll_call_taken_offline_syncs_and_the_guardian_reads_it_then_asks_lea
     let phone = Browser::phone().await;
     log_in(&phone, &app.base_url, "guardian", "guardian").await;
     phone.client.goto(&app.url("/inbox")).await.unwrap();
-    let message = phone.text("[data-page='inbox'] li[data-message='absence']").await;
+    let message = phone
+        .text("[data-page='inbox'] li[data-message='absence']")
+        .await;
     assert!(message.contains(&f.child_given_name), "{message}");
 
     // She asks two days' leave for the child…
     phone.client.goto(&app.url("/guardian")).await.unwrap();
-    let form = format!("details[data-child-leave='{}'][data-interactive='true']", f.child_id);
-    phone.wait_for(&format!("{form} summary")).await.click().await.unwrap();
+    let form = format!(
+        "details[data-child-leave='{}'][data-interactive='true']",
+        f.child_id
+    );
+    phone
+        .wait_for(&format!("{form} summary"))
+        .await
+        .click()
+        .await
+        .unwrap();
     let (from, to) = (school_day(2), school_day(3));
     phone
         .client
@@ -137,7 +172,9 @@ async fn a_roll_call_taken_offline_syncs_and_the_guardian_reads_it_then_asks_lea
         .click()
         .await
         .unwrap();
-    principal.wait_for("[data-section='class-leave'] li[data-leave-status='approved']").await;
+    principal
+        .wait_for("[data-section='class-leave'] li[data-leave-status='approved']")
+        .await;
 
     // …and she sees the answer.
     phone.client.refresh().await.unwrap();

@@ -194,7 +194,12 @@ async fn every_server_function_admits_exactly_the_right_people() {
     let leave_day = {
         let day = (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date()
             + time::Duration::days(2);
-        format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day())
+        format!(
+            "{:04}-{:02}-{:02}",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        )
     };
     let pending_leave = {
         let mut conn = app.conn().await;
@@ -900,12 +905,26 @@ async fn every_server_function_admits_exactly_the_right_people() {
         (
             "my_inbox",
             vec![],
-            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"],
+            vec![
+                "admin_1",
+                "clerk_1",
+                "teacher_1",
+                "teacher_2",
+                "guardian",
+                "student",
+            ],
         ),
         (
             "unread_count",
             vec![],
-            vec!["admin_1", "clerk_1", "teacher_1", "teacher_2", "guardian", "student"],
+            vec![
+                "admin_1",
+                "clerk_1",
+                "teacher_1",
+                "teacher_2",
+                "guardian",
+                "student",
+            ],
         ),
         ("mark_message_read", vec![("id", "999999".into())], vec![]),
         ("push_public_key", vec![], logged_in.to_vec()),

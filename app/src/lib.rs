@@ -6,9 +6,9 @@
 // Leptos views are nested types; the grade sheets and timetable screens nest deeply.
 #![recursion_limit = "256"]
 
+pub mod attendance;
 pub mod fees;
 pub mod grades;
-pub mod attendance;
 pub mod home;
 pub mod i18n;
 pub mod identity;
@@ -16,8 +16,8 @@ pub mod notifications;
 pub mod people;
 pub mod platform;
 pub mod pwa;
-pub mod reports;
 pub mod records;
+pub mod reports;
 pub mod timetable;
 pub mod ui;
 pub mod verification;

@@ -17,7 +17,8 @@ pub fn register_service_worker() {
 pub fn forget_private_pages() {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window()
-        && let Ok(controller) = js_sys::Reflect::get(&window.navigator().service_worker(), &"controller".into())
+        && let Ok(controller) =
+            js_sys::Reflect::get(&window.navigator().service_worker(), &"controller".into())
         && let Ok(post) = js_sys::Reflect::get(&controller, &"postMessage".into())
         && let Ok(post) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(post)
     {

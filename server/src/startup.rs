@@ -153,7 +153,15 @@ impl Application {
         // The push job lives as long as the server.
         let push = self.state.app.push_key.clone().map(|key| {
             let app = &self.state.app;
-            tokio::spawn(PushSender::new(app.db.clone(), key, app.clock.clone(), app.push_wake.clone()).run())
+            tokio::spawn(
+                PushSender::new(
+                    app.db.clone(),
+                    key,
+                    app.clock.clone(),
+                    app.push_wake.clone(),
+                )
+                .run(),
+            )
         });
         let retention = app::records::retention::spawn(self.state.app.clone(), self.retention);
         let router = routes::router(self.state);
@@ -186,12 +194,19 @@ pub async fn connect_database(config: &Config) -> Result<Db, StartupError> {
 
 /// The VAPID key: configured, or in demo mode kept in the data folder.
 fn push_key(config: &Config) -> Result<Option<VapidKey>, StartupError> {
-    let contact = config.push.contact.clone().unwrap_or_else(|| "mailto:admin@localhost".into());
+    let contact = config
+        .push
+        .contact
+        .clone()
+        .unwrap_or_else(|| "mailto:admin@localhost".into());
     let secret = match (&config.push.vapid_private_key, config.mode) {
         (Some(key), _) => key.expose_secret().to_string(),
         (None, Mode::Demo) => {
             let path = config.data_dir.join("vapid.key");
-            let fail = |e: std::io::Error| StartupError::DataDir { path: path.clone(), reason: e.to_string() };
+            let fail = |e: std::io::Error| StartupError::DataDir {
+                path: path.clone(),
+                reason: e.to_string(),
+            };
             if path.exists() {
                 std::fs::read_to_string(&path).map_err(fail)?
             } else {
@@ -205,7 +220,9 @@ fn push_key(config: &Config) -> Result<Option<VapidKey>, StartupError> {
             return Ok(None);
         }
     };
-    VapidKey::from_secret(&secret, &contact).map(Some).map_err(StartupError::Identity)
+    VapidKey::from_secret(&secret, &contact)
+        .map(Some)
+        .map_err(StartupError::Identity)
 }
 
 /// The VNeID client, and the demo provider it talks to in demo mode.

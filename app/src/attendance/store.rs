@@ -7,7 +7,7 @@ use time::Date;
 use super::rules::{AbsenceCounts, DayMark, DayRange, MarkStatus, count_absences};
 use super::{LeaveView, MarkInput, RollCallLine, RollCallSaved, RollCallSheet};
 use crate::notifications::NotificationKind;
-use crate::notifications::store::{MessageText, Recipient, deliver};
+use crate::notifications::store::{MessageText, Recipient, deliver, deliver_to_guardians};
 use crate::people::FullName;
 use crate::platform::audit::{self, Actor, AuditAction, AuditEvent};
 use crate::platform::error::{AppError, ErrorCode};
@@ -204,22 +204,6 @@ pub async fn save_roll_call(
     Ok(saved)
 }
 
-async fn guardians_of(
-    conn: &mut AnyConnection,
-    school_id: i64,
-    student_id: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT l.guardian_id FROM guardian_links l JOIN schools s ON s.id = l.school_id
-         WHERE l.school_id = $1 AND l.student_id = $2
-           AND (l.status = 'verified' OR (s.guardian_access = 'linked' AND l.status IN ('unverified', 'pending')))",
-    )
-    .bind(school_id)
-    .bind(student_id)
-    .fetch_all(conn)
-    .await
-}
-
 async fn given_name(conn: &mut AnyConnection, student_id: i64) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT given_name FROM students WHERE id = $1")
         .bind(student_id)
@@ -256,19 +240,15 @@ async fn tell_guardians_of_absence(
         ),
         link: Some("/guardian".into()),
     };
-    for guardian in guardians_of(conn, school_id, student_id).await? {
-        deliver(
-            conn,
-            school_id,
-            Recipient::Guardian(guardian),
-            NotificationKind::Absence,
-            Some(student_id),
-            &text,
-            now,
-        )
-        .await?;
-    }
-    Ok(())
+    deliver_to_guardians(
+        conn,
+        school_id,
+        student_id,
+        NotificationKind::Absence,
+        &text,
+        now,
+    )
+    .await
 }
 
 /// Days absent (morning roll calls) in a period, leave taken into account.
@@ -328,7 +308,9 @@ pub async fn days_absent_in_year(
     .fetch_all(&mut *conn)
     .await?;
     for student in students {
-        let total = absence_counts(conn, school_id, student, DayRange { from, to }).await?.total_days();
+        let total = absence_counts(conn, school_id, student, DayRange { from, to })
+            .await?
+            .total_days();
         if total > 0 {
             days.insert(student, total);
         }
@@ -337,6 +319,7 @@ pub async fn days_absent_in_year(
 }
 
 /// A guardian asks leave for their child; the homeroom teacher is told.
+#[allow(clippy::too_many_arguments)]
 pub async fn request_leave(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -321,7 +321,7 @@ pub async fn issue_notices(
     now: i64,
 ) -> Result<i64, AppError> {
     let Some(c) = sqlx::query(
-        "SELECT school_year_id, amount, scope, grade, class_id, frequency, months, first_due_on
+        "SELECT school_year_id, name, amount, scope, grade, class_id, frequency, months, first_due_on
          FROM fee_collections WHERE id = $1 AND school_id = $2",
     )
     .bind(collection_id)
@@ -357,7 +357,9 @@ pub async fn issue_notices(
     .bind(class_id.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
+    let collection_name: String = c.try_get("name")?;
     let mut issued = 0;
+    let mut noticed_students = std::collections::BTreeSet::new();
     for (period, due_on) in rules::periods(frequency == "monthly", months, &first_due_on) {
         for row in &students {
             let student: i64 = row.try_get("student_id")?;
@@ -398,7 +400,27 @@ pub async fn issue_notices(
             )
             .await?;
             issued += 1;
+            noticed_students.insert(student);
         }
+    }
+    // One message per child, however many periods were issued.
+    let text = crate::notifications::store::MessageText {
+        title_vi: format!("Thông báo thu mới: {collection_name}"),
+        title_en: format!("New fee notice: {collection_name}"),
+        body_vi: "Xem số tiền và thanh toán bằng mã VietQR trong ứng dụng.".into(),
+        body_en: "See the amount and pay with the VietQR code in the app.".into(),
+        link: Some("/fees".into()),
+    };
+    for student in noticed_students {
+        crate::notifications::store::deliver_to_guardians(
+            conn,
+            school_id,
+            student,
+            crate::notifications::NotificationKind::FeeNotice,
+            &text,
+            now,
+        )
+        .await?;
     }
     audit::record(
         conn,

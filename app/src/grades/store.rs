@@ -903,6 +903,59 @@ fn refused(edit: &CellEdit, code: ErrorCode) -> EditOutcome {
     }
 }
 
+/// "A new score is out" to each student of the class and their guardians: no score in the
+/// message (it is read in the app, by those who may).
+async fn tell_families_of_release(
+    conn: &mut AnyConnection,
+    class: &ClassContext,
+    subject_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    use crate::notifications::NotificationKind;
+    use crate::notifications::store::{MessageText, Recipient, deliver, deliver_to_guardians};
+    let (subject_vi, subject_en): (String, String) =
+        sqlx::query_as("SELECT name_vi, name_en FROM subjects WHERE id = $1")
+            .bind(subject_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let students: Vec<i64> = sqlx::query_scalar(
+        "SELECT student_id FROM class_enrollments WHERE school_id = $1 AND class_id = $2 AND left_on IS NULL",
+    )
+    .bind(class.school_id)
+    .bind(class.class_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for student in students {
+        let text = MessageText {
+            title_vi: format!("Có điểm mới môn {subject_vi}"),
+            title_en: format!("A new {subject_en} score is out"),
+            body_vi: format!("Lớp {}: xem điểm trong ứng dụng.", class.name),
+            body_en: format!("Class {}: see the score in the app.", class.name),
+            link: Some(format!("/grades/child/{student}")),
+        };
+        deliver_to_guardians(
+            conn,
+            class.school_id,
+            student,
+            NotificationKind::ScoreReleased,
+            &text,
+            now,
+        )
+        .await?;
+        deliver(
+            conn,
+            class.school_id,
+            Recipient::Student(student),
+            NotificationKind::ScoreReleased,
+            Some(student),
+            &text,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Releases a column to parents and students, or takes it back.
 #[allow(clippy::too_many_arguments)]
 pub async fn set_release(
@@ -919,7 +972,7 @@ pub async fn set_release(
     let school_id = class.school_id;
     let semester_id = semester_id(conn, school_id, class.school_year_id, semester).await?;
     if released {
-        sqlx::query(
+        let newly_released = sqlx::query(
             "INSERT INTO score_releases (school_id, class_id, subject_id, semester_id, column_key, released_at, released_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (class_id, subject_id, semester_id, column_key) DO NOTHING",
@@ -932,7 +985,11 @@ pub async fn set_release(
         .bind(now)
         .bind(staff_id)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        if newly_released > 0 {
+            tell_families_of_release(conn, class, subject_id, now).await?;
+        }
     } else {
         sqlx::query(
             "DELETE FROM score_releases WHERE school_id = $1 AND class_id = $2 AND subject_id = $3 AND semester_id = $4 AND column_key = $5",

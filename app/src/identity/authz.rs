@@ -71,13 +71,21 @@ pub enum Action {
     /// children's classes.
     OwnTimetable,
     /// Taking (and reading) a class's roll call: its teachers and the school's admins.
-    TakeRollCall { class_id: i64 },
+    TakeRollCall {
+        class_id: i64,
+    },
     /// A guardian asking leave (or choosing notifications) for their own child.
-    RequestLeave { student_id: i64 },
+    RequestLeave {
+        student_id: i64,
+    },
     /// A class's leave requests: its homeroom teacher and the school's admins.
-    ManageClassLeave { class_id: i64 },
+    ManageClassLeave {
+        class_id: i64,
+    },
     /// Answering one leave request: the homeroom teacher of the child's class, the school's admins.
-    AnswerLeave { leave_id: i64 },
+    AnswerLeave {
+        leave_id: i64,
+    },
     /// One's own inbox, as the persona one acts as.
     OwnInbox,
     /// The desk of the school one acts for: reading chip ID cards through its bridge, handing
@@ -521,9 +529,15 @@ async fn decide(
         (Action::OwnNotices | Action::OwnTimetable, Some(p)) => {
             !matches!(p, ActivePersona::DistrictAdmin { .. })
         }
-        (Action::TakeRollCall { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, false).await?,
-        (Action::RequestLeave { student_id }, Some(p @ ActivePersona::Guardian { .. })) => may_read_child(conn, p, *student_id).await?,
-        (Action::ManageClassLeave { class_id }, Some(p)) => teaches_or_runs(conn, p, *class_id, true).await?,
+        (Action::TakeRollCall { class_id }, Some(p)) => {
+            teaches_or_runs(conn, p, *class_id, false).await?
+        }
+        (Action::RequestLeave { student_id }, Some(p @ ActivePersona::Guardian { .. })) => {
+            may_read_child(conn, p, *student_id).await?
+        }
+        (Action::ManageClassLeave { class_id }, Some(p)) => {
+            teaches_or_runs(conn, p, *class_id, true).await?
+        }
         (Action::AnswerLeave { leave_id }, Some(p)) => {
             let class: Option<i64> = sqlx::query_scalar(
                 "SELECT e.class_id FROM leave_requests l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
@@ -705,8 +719,15 @@ async fn may_read_class_timetable(
 }
 
 /// A teacher of the class (only its homeroom teacher when `homeroom_only`), or an admin of its school.
-async fn teaches_or_runs(conn: &mut AnyConnection, persona: &ActivePersona, class_id: i64, homeroom_only: bool) -> Result<bool, sqlx::Error> {
-    if is_admin_of_class(conn, persona, class_id).await? || teaches(conn, persona, class_id, None).await? {
+async fn teaches_or_runs(
+    conn: &mut AnyConnection,
+    persona: &ActivePersona,
+    class_id: i64,
+    homeroom_only: bool,
+) -> Result<bool, sqlx::Error> {
+    if is_admin_of_class(conn, persona, class_id).await?
+        || teaches(conn, persona, class_id, None).await?
+    {
         return Ok(true);
     }
     // Subject 0 stands for any subject.

@@ -79,6 +79,48 @@ pub async fn deliver(
     Ok(message_id)
 }
 
+/// The guardians the school counts for a child (verified links; any link where the school
+/// allows it): who hears about the child.
+pub async fn guardians_of(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT l.guardian_id FROM guardian_links l JOIN schools s ON s.id = l.school_id
+         WHERE l.school_id = $1 AND l.student_id = $2
+           AND (l.status = 'verified' OR (s.guardian_access = 'linked' AND l.status IN ('unverified', 'pending')))",
+    )
+    .bind(school_id)
+    .bind(student_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// A message about a child to each of their guardians (each guardian's choices apply).
+pub async fn deliver_to_guardians(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    student_id: i64,
+    kind: NotificationKind,
+    text: &MessageText,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for guardian in guardians_of(conn, school_id, student_id).await? {
+        deliver(
+            conn,
+            school_id,
+            Recipient::Guardian(guardian),
+            kind,
+            Some(student_id),
+            text,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn wants(
     conn: &mut AnyConnection,
     guardian: i64,

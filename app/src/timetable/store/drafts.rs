@@ -1,6 +1,8 @@
 //! Timetables (drafts and published versions), their lessons, batches of edits applied exactly
 //! once with the draft's revision guarding against silent overwrites, and publishing.
 
+use crate::notifications::NotificationKind;
+use crate::notifications::store::{MessageText, Recipient, deliver};
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
@@ -767,7 +769,7 @@ pub async fn insert_notice(
     link: Option<&str>,
     now: i64,
 ) -> Result<(), AppError> {
-    let detail = serde_json::to_string(detail).map_err(|_| ErrorCode::Internal)?;
+    let detail_json = serde_json::to_string(detail).map_err(|_| ErrorCode::Internal)?;
     sqlx::query(
         "INSERT INTO notices (school_id, recipient_kind, recipient_id, kind, detail, link, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -776,12 +778,65 @@ pub async fn insert_notice(
     .bind(recipient.0)
     .bind(recipient.1)
     .bind(kind.code())
-    .bind(detail)
+    .bind(&detail_json)
     .bind(link)
     .bind(now)
-    .execute(conn)
+    .execute(&mut *conn)
+    .await?;
+    // The same news in the person's inbox, pushed to their devices.
+    let recipient = match recipient {
+        ("guardian", id) => Recipient::Guardian(id),
+        ("student", id) => Recipient::Student(id),
+        (_, id) => Recipient::Staff(id),
+    };
+    let text = inbox_text(kind, detail, link);
+    deliver(
+        conn,
+        school_id,
+        recipient,
+        NotificationKind::TimetableChange,
+        None,
+        &text,
+        now,
+    )
     .await?;
     Ok(())
+}
+
+fn inbox_text(kind: NoticeKind, detail: &NoticeDetail, link: Option<&str>) -> MessageText {
+    let (class_vi, class_en) = detail
+        .class_name
+        .as_ref()
+        .map(|c| (format!("Lớp {c}: "), format!("Class {c}: ")))
+        .unwrap_or_default();
+    let date = detail
+        .date
+        .as_deref()
+        .and_then(crate::platform::format::parse_iso_date)
+        .map(crate::platform::format::format_date)
+        .unwrap_or_default();
+    let changes = detail.changes;
+    let (title_vi, title_en, body_vi, body_en) = match kind {
+        NoticeKind::TimetablePublished => (
+            "Thời khoá biểu mới".to_string(),
+            "New timetable".to_string(),
+            format!("{class_vi}áp dụng từ {date}, {changes} tiết thay đổi."),
+            format!("{class_en}from {date}, {changes} lessons change."),
+        ),
+        NoticeKind::Substitution => (
+            "Có tiết dạy thay".to_string(),
+            "A lesson has a substitute".to_string(),
+            format!("{class_vi}ngày {date}, {changes} tiết có giáo viên dạy thay."),
+            format!("{class_en}on {date}, {changes} lessons have a substitute teacher."),
+        ),
+    };
+    MessageText {
+        title_vi,
+        title_en,
+        body_vi,
+        body_en,
+        link: link.map(str::to_string),
+    }
 }
 
 /// Everything the publishing screen shows, and the parts publishing needs.
