@@ -93,6 +93,13 @@ async fn mark(
 async fn roll_call_marks_count_once_and_reach_the_guardians_inbox(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = family(&app).await;
+    let unread_before = f
+        .guardian
+        .call(&app, "unread_count", &[])
+        .await
+        .1
+        .as_i64()
+        .unwrap();
     let class = f.class_id.to_string();
 
     let (status, sheet) = f
@@ -139,13 +146,17 @@ async fn roll_call_marks_count_once_and_reach_the_guardians_inbox(backend: Backe
         .await;
     assert_eq!(counts["unexcused_days"], 1, "{counts}");
 
-    // One message, not two, though the mark arrived twice.
+    // One message, not two, though the mark arrived twice (the demo's earlier news is there too).
     let (_, unread) = f.guardian.call(&app, "unread_count", &[]).await;
-    assert_eq!(unread, 1);
+    assert_eq!(unread.as_i64().unwrap(), unread_before + 1);
     let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
-    let messages = inbox.as_array().unwrap();
-    assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0]["kind"], "absence");
+    let messages: Vec<&Value> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "absence")
+        .collect();
+    assert_eq!(messages.len(), 1, "{inbox}");
     assert!(
         messages[0]["title_vi"]
             .as_str()
@@ -169,7 +180,10 @@ async fn roll_call_marks_count_once_and_reach_the_guardians_inbox(backend: Backe
             .0,
         200
     );
-    assert_eq!(f.guardian.call(&app, "unread_count", &[]).await.1, 0);
+    assert_eq!(
+        f.guardian.call(&app, "unread_count", &[]).await.1,
+        unread_before
+    );
 
     // Marking a student of another class, through this class's roll call, is refused whole.
     let (status, body) = mark(
@@ -388,6 +402,7 @@ async fn what_is_not_yours_is_refused(backend: Backend) {
     .await;
     let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
     let message = inbox[0]["id"].as_i64().unwrap().to_string();
+    let unread = f.guardian.call(&app, "unread_count", &[]).await.1;
     let (_, teacher_inbox) = f.teacher.call(&app, "my_inbox", &[]).await;
     assert!(
         teacher_inbox
@@ -405,7 +420,7 @@ async fn what_is_not_yours_is_refused(backend: Backend) {
     );
     assert_eq!(
         f.guardian.call(&app, "unread_count", &[]).await.1,
-        1,
+        unread,
         "still unread for its owner"
     );
     // Signed out, nothing at all.

@@ -119,7 +119,7 @@ async fn a_parent_logs_in_and_sees_her_two_children() {
 async fn passkey_login(browser: &Browser, base: &str) {
     browser.client.goto(&format!("{base}/login")).await.unwrap();
     browser
-        .wait_for("button[data-login='passkey']")
+        .wait_for("button[data-login='passkey'][data-interactive='true']")
         .await
         .click()
         .await

@@ -139,17 +139,15 @@ pub fn RollCallPage() -> impl IntoView {
             waiting.set(pending::load(&key));
         }
     });
+    // The action keeps the marks it sent: its input is gone once it has finished.
     let save = Action::new(move |(class, day, marks): &(i64, String, Vec<MarkInput>)| {
-        save_roll_call(*class, day.clone(), marks.clone())
+        let (class, day, marks) = (*class, day.clone(), marks.clone());
+        async move { (save_roll_call(class, day, marks.clone()).await, marks) }
     });
     // Accepted marks leave the queue; on failure they stay for the next try.
     Effect::new(move |_| {
-        if let (Some(Ok(_)), Some(key)) = (save.value().get(), storage_key.get_untracked()) {
-            let sent = save
-                .input()
-                .get_untracked()
-                .map(|(_, _, m)| m)
-                .unwrap_or_default();
+        if let (Some((Ok(_), sent)), Some(key)) = (save.value().get(), storage_key.get_untracked())
+        {
             let left: Vec<MarkInput> = waiting
                 .get_untracked()
                 .into_iter()
@@ -217,7 +215,7 @@ pub fn RollCallPage() -> impl IntoView {
                             <button type="button" class="button button-wide" data-action="save-roll-call" on:click=move |_| send()>
                                 {move || i18n.t(AttendanceText::Save)}
                             </button>
-                            {move || save.value().get().map(|r| match r {
+                            {move || save.value().get().map(|(r, _)| match r {
                                 Ok(_) if waiting.get().is_empty() => view! { <p class="notice notice-ok" data-saved="true">{i18n.t(AttendanceText::Saved)}</p> }.into_any(),
                                 Ok(_) => ().into_any(),
                                 Err(error) => view! { <ErrorNotice error /> }.into_any(),

@@ -337,8 +337,12 @@ fn PasskeyLoginButton(return_to: String) -> impl IntoView {
             go_to(&path);
         }
     });
+    // Set once the button runs in the browser (a tap before that would do nothing).
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
         <button type="button" class="button button-wide button-secondary" data-login="passkey"
+            data-interactive=move || interactive.get().to_string()
             on:click=move |_| run_in_browser(outcome, log_in_with_passkey(return_to.clone()))>
             {move || i18n.t(IdentityText::LoginWithPasskey)}
         </button>
