@@ -1374,3 +1374,41 @@ async fn every_server_function_admits_exactly_the_right_people() {
         );
     }
 }
+
+/// Two server functions declared with one endpoint name: the server keeps only one of them, so the
+/// other is silently never reached (the matrix above cannot see it). Read from the sources.
+#[test]
+fn no_two_server_functions_share_an_endpoint() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &crate::support::workspace_root().join("app/src"),
+        &mut files,
+    );
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for declaration in text.split("#[server(").skip(1) {
+            let Some(rest) = declaration.split("endpoint = \"").nth(1) else {
+                continue;
+            };
+            let name = rest.split('"').next().unwrap_or_default().to_string();
+            let place = file.display().to_string();
+            if let Some(first) = seen.insert(name.clone(), place.clone()) {
+                clashes.push(format!("{name}: {first} and {place}"));
+            }
+        }
+    }
+    assert!(seen.len() > 100, "the server functions were found");
+    assert!(clashes.is_empty(), "endpoints declared twice: {clashes:#?}");
+}
