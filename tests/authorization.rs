@@ -716,6 +716,31 @@ async fn every_server_function_admits_exactly_the_right_people() {
             vec!["district", "admin_1", "clerk_1"],
         ),
         ("verification_progress", vec![], vec!["district"]),
+        (
+            "verification_follow_up",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("class_id", class_a.to_string()),
+            ],
+            if teacher_1_runs_a {
+                vec!["district", "admin_1", "clerk_1", "teacher_1"]
+            } else {
+                vec!["district", "admin_1", "clerk_1"]
+            },
+        ),
+        (
+            "verification_follow_up",
+            vec![("school_id", school_1_id.to_string())],
+            vec!["district", "admin_1", "clerk_1"],
+        ),
+        (
+            "verification_follow_up",
+            vec![
+                ("school_id", school_1_id.to_string()),
+                ("class_id", class_b.to_string()),
+            ],
+            vec![],
+        ),
         ("my_link_history", vec![], vec!["guardian"]),
         // Fees.
         ("my_fees", vec![], vec!["guardian"]),

@@ -1078,6 +1078,217 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
     assert_eq!(status, 403);
 }
 
+/// The rows of a follow-up table (server function answer), as `(column key → text)` maps.
+fn follow_up_rows(table: &Value) -> Vec<std::collections::HashMap<String, String>> {
+    let keys: Vec<String> = table["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap().to_string())
+        .collect();
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            keys.iter()
+                .cloned()
+                .zip(row.as_array().unwrap().iter().map(|cell| {
+                    cell.get("Text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                }))
+                .collect()
+        })
+        .collect()
+}
+
+async fn the_follow_up_list_names_who_is_missing_to_those_who_may_call_them(backend: Backend) {
+    let d = desk(spawn_app(backend).await).await;
+    let app = &d.app;
+    let school = one_id(app, &format!("SELECT {PILOT}")).await;
+    let class_of = |name: &str| {
+        format!("SELECT id FROM classes WHERE school_id = {school} AND name = '{name}'")
+    };
+    let class_7a1 = one_id(app, &class_of("7A1")).await;
+    let class_7a2 = one_id(app, &class_of("7A2")).await;
+    let homeroom_id = one_id(
+        app,
+        &format!("SELECT staff_id FROM teaching_assignments WHERE class_id = {class_7a1} AND kind = 'homeroom'"),
+    )
+    .await;
+    let homeroom_name = staff_name(app, homeroom_id).await;
+    let homeroom = session_as(
+        app,
+        PersonaKind::Staff,
+        "staff",
+        homeroom_id,
+        &homeroom_name,
+    )
+    .await;
+    let ask = |class: i64| {
+        vec![
+            ("school_id", school.to_string()),
+            ("class_id", class.to_string()),
+        ]
+    };
+
+    // 7A1's homeroom teacher: every guardian of the class not verified, Hùng among them.
+    let (status, table) = call(app, &homeroom, "verification_follow_up", &ask(class_7a1)).await;
+    assert_eq!(status, 200, "{table}");
+    let rows = follow_up_rows(&table);
+    let not_verified = one_id(
+        app,
+        &format!(
+            "SELECT COUNT(*) FROM guardian_links l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
+             WHERE e.class_id = {class_7a1} AND l.status IN ('unverified', 'pending')"
+        ),
+    )
+    .await;
+    let guardians: Vec<_> = rows
+        .iter()
+        .filter(|r| r["relation"] != "Giáo viên")
+        .collect();
+    assert_eq!(guardians.len() as i64, not_verified);
+    assert!(rows.iter().all(|r| r["class"] == "7A1"), "{rows:?}");
+    let hung = guardians
+        .iter()
+        .find(|r| r["person"] == HOLDER_NAME)
+        .expect("Hùng is not verified yet");
+    assert!(!hung["student"].is_empty() && hung["status"] == "Chưa xác thực");
+    assert_eq!(
+        one_id(
+            app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE entity = 'verification_follow_up' AND action = 'read' AND actor_id = {homeroom_id} AND entity_id = {class_7a1}")
+        )
+        .await,
+        1,
+        "reading the list is audited"
+    );
+
+    // Once Hùng's card is read at the desk and he claims it, he is off the list.
+    let (_, outcome) = submit(app, &d.clerk, &genuine(app, &d.clerk, &d.bridge).await).await;
+    let (status, _) = call(
+        app,
+        &holder(app).await,
+        "claim_handoff",
+        &[("token", token_of(&outcome))],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, table) = call(app, &homeroom, "verification_follow_up", &ask(class_7a1)).await;
+    let after = follow_up_rows(&table);
+    assert_eq!(after.len(), rows.len() - 1);
+    assert!(after.iter().all(|r| r["person"] != HOLDER_NAME));
+
+    // The same list as an Excel file: title, the class, the header, then the rows.
+    let download = |caller: Option<&Caller>, query: String| {
+        let mut request =
+            reqwest::Client::new().get(app.url(&format!("/desk/follow-up/xlsx?{query}")));
+        if let Some(caller) = caller {
+            request = request.header("cookie", &caller.cookie);
+        }
+        request.send()
+    };
+    let response = download(
+        Some(&homeroom),
+        format!("school={school}&class={class_7a1}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let grid: Vec<Vec<String>> = {
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    assert!(grid[1][0].starts_with("Lớp 7A1"), "{:?}", grid[1]);
+    assert_eq!(grid[3][..3], ["Lớp", "Học sinh", "Người chưa xác thực"]);
+    assert_eq!(grid.len() - 4, after.len());
+
+    // The office sees the whole school; teachers not verified are listed after the guardians.
+    let (status, whole) = call(
+        app,
+        &d.clerk,
+        "verification_follow_up",
+        &[("school_id", school.to_string())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let whole = follow_up_rows(&whole);
+    assert!(whole.len() > after.len());
+    assert!(whole.iter().any(|r| r["class"] == "6A1"));
+
+    // Refused: another class, the whole school, or another school to a homeroom teacher; another
+    // school's list (or its class named under one's own school) to a clerk; any list to a parent;
+    // the file without a session.
+    let (status, _) = call(app, &homeroom, "verification_follow_up", &ask(class_7a2)).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        app,
+        &homeroom,
+        "verification_follow_up",
+        &[("school_id", school.to_string())],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let other = one_id(app, &format!("SELECT {OTHER}")).await;
+    let (status, _) = call(
+        app,
+        &d.clerk,
+        "verification_follow_up",
+        &[("school_id", other.to_string())],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let other_class = one_id(
+        app,
+        &format!("SELECT id FROM classes WHERE school_id = {other} ORDER BY id LIMIT 1"),
+    )
+    .await;
+    let (status, _) = call(
+        app,
+        &d.clerk,
+        "verification_follow_up",
+        &[
+            ("school_id", school.to_string()),
+            ("class_id", other_class.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        app,
+        &holder(app).await,
+        "verification_follow_up",
+        &ask(class_7a1),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let response = download(None, format!("school={school}&class={class_7a1}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let response = download(
+        Some(&homeroom),
+        format!("school={school}&class={class_7a2}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_let_scripts_reach_the_desk_bridge_and_nothing_else() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -1108,4 +1319,5 @@ on_both_backends!(
     pairing_codes_work_once_expire_and_are_rate_limited,
     the_face_image_is_kept_only_when_the_school_turned_it_on,
     progress_shows_shares_by_class_school_and_district,
+    the_follow_up_list_names_who_is_missing_to_those_who_may_call_them,
 );

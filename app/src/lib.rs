@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/desk/reviews") view=verification::screens::ReviewQueuePage />
                     <Route path=path!("/desk/bridges") view=verification::screens::BridgesPage />
                     <Route path=path!("/desk/progress") view=verification::screens::ProgressPage />
+                    <Route path=path!("/desk/follow-up") view=verification::screens::FollowUpPage />
                     <Route path=path!("/claim/:token") view=verification::screens::ClaimPage />
                     <Route path=path!("/fees") view=crate::fees::screens::FamilyFeesPage />
                     <Route path=path!("/fees/pay") view=crate::fees::screens::PayPage />

@@ -64,3 +64,11 @@ where
     #[cfg(not(feature = "hydrate"))]
     drop((result, job));
 }
+
+/// Opens the browser's print dialog (receipts, timetables, follow-up lists print from it).
+pub fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}

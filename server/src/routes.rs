@@ -105,7 +105,7 @@ pub fn router(state: ServerState) -> Router {
         );
 
     let mut identity = app::identity::routes::router()
-        .merge(app::verification::pairing::router())
+        .merge(app::verification::routes::router())
         .with_state(state.app.clone());
     // Bank notifiers' webhooks (own authentication, no cookies: outside the CSRF check) and the
     // fee files (receipt XML, report Excel and charts).

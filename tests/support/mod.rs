@@ -223,13 +223,14 @@ impl TestApp {
     }
 
     /// Stops the server and starts it again on the same port and database (the network "comes
-    /// back" for a browser that kept the page).
+    /// back" for a browser that kept the page). The clock stays the one the test set.
     pub async fn restart(&mut self) {
+        let clock = self.state.clock.clone();
         self.stop().await;
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("the same port again");
-        let application = Application::build_on(&self.config, Clock::System, Some(listener))
+        let application = Application::build_on(&self.config, clock, Some(listener))
             .await
             .expect("server builds again");
         self.state = application.state().clone();

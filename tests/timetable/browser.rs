@@ -302,3 +302,190 @@ async fn a_student_and_a_parent_see_the_published_week_on_their_phones() {
     browser.close().await;
     app.stop().await;
 }
+
+/// How many lessons the draft holds in the database (`extra` narrows them down).
+async fn lessons_in(app: &TestApp, draft: i64, extra: &str) -> i64 {
+    scalar(
+        app,
+        &format!("SELECT COUNT(*) FROM timetable_lessons WHERE timetable_id = {draft} {extra}"),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_week_is_built_by_tapping_on_a_tablet_and_a_lesson_placed_offline_arrives_after_reconnecting()
+ {
+    let _ = site_root();
+    let mut app = demo(Backend::Sqlite).await;
+    let p = pilot(&app).await;
+    // An empty draft: every lesson of the week waits in the tray.
+    let draft = ok(
+        &app,
+        &p.principal,
+        "create_timetable_draft",
+        &[
+            ("school_id", p.school.to_string()),
+            ("semester", "1".into()),
+            ("name", "Học kỳ I — xếp mới".into()),
+        ],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    assert_eq!(lessons_in(&app, draft, "").await, 0);
+
+    let browser = Browser::launch(TABLET).await;
+    open_as(
+        &browser,
+        &app,
+        &p.principal,
+        &format!("/timetable/edit/{draft}"),
+    )
+    .await;
+    browser
+        .wait_for("[data-page='editor'][data-editor-ready='true']")
+        .await;
+    // Every subject of every class is below its weekly count: hard conflicts, one per subject.
+    let hard_at_first: usize = browser
+        .wait_for("[data-page='editor'][data-sync='saved'][data-revision='0']")
+        .await
+        .attr("data-hard")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hard_at_first > 0);
+    tap(&browser, "button[data-view-class='6A1']").await;
+    browser
+        .wait_for("button[data-view-class='6A1'][aria-pressed='true']")
+        .await;
+
+    // A subject with four periods a week (the most of any), and the first period of four school days
+    // in 6A1's session.
+    let chosen = browser
+        .client
+        .execute(
+            "const chips = Array.from(document.querySelectorAll('.tt-tray-chip'));
+             chips.sort((a, b) => Number(b.dataset.remaining) - Number(a.dataset.remaining));
+             const days = ['monday', 'tuesday', 'wednesday', 'thursday'];
+             const cells = days.map((day) => document.querySelector(`.tt-grid [data-day='${day}'][data-period='1']`).dataset.cell);
+             return { subject: chips[0].dataset.traySubject, remaining: Number(chips[0].dataset.remaining), cells };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let subject = chosen["subject"].as_str().unwrap().to_string();
+    let remaining = chosen["remaining"].as_i64().unwrap();
+    assert_eq!(remaining, 4, "{chosen}");
+    let cells: Vec<String> = chosen["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("[data-cell='{}']", c.as_str().unwrap()))
+        .collect();
+    let chip = format!(".tt-tray-chip[data-tray-subject='{subject}']");
+
+    // Tap the lesson in the tray, then a cell — three times; the tray counts down and each
+    // lesson is saved as it is placed.
+    tap(&browser, &chip).await;
+    browser
+        .wait_for(&format!("{chip}[aria-pressed='true']"))
+        .await;
+    for (placed, cell) in cells[..3].iter().enumerate() {
+        tap(&browser, cell).await;
+        browser
+            .wait_for(&format!("{cell}[data-lesson][data-subject='{subject}']"))
+            .await;
+        browser
+            .wait_for(&format!(
+                "{chip}[data-remaining='{}']",
+                remaining - placed as i64 - 1
+            ))
+            .await;
+    }
+    // Three of its four periods placed: the subject is still short, so its conflict stays.
+    editor_settled(&browser, 3, hard_at_first).await;
+    assert_eq!(lessons_in(&app, draft, "").await, 3);
+
+    // The connection drops: the fourth lesson is placed on the tablet and waits there.
+    app.stop().await;
+    tap(&browser, &cells[3]).await;
+    browser
+        .wait_for(&format!(
+            "{}[data-lesson][data-subject='{subject}']",
+            cells[3]
+        ))
+        .await;
+    browser
+        .wait_for("[data-page='editor'][data-sync='offline'][data-pending='1'][data-revision='3']")
+        .await;
+    let waiting = browser
+        .client
+        .execute(
+            "return Object.keys(localStorage).filter((k) => k.startsWith('truongso.timetable.outbox.')).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting, json!(1), "the unsent edit is kept on the device");
+
+    // The fourth period placed, the subject has its weekly count: one conflict fewer, and the
+    // lesson leaves the tray.
+    browser
+        .wait_for(&format!(
+            "[data-page='editor'][data-hard='{}']",
+            hard_at_first - 1
+        ))
+        .await;
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css(&chip))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The connection returns: the edit arrives once, and the device forgets it.
+    app.restart().await;
+    editor_settled(&browser, 4, hard_at_first - 1).await;
+    browser
+        .wait_for("[data-page='editor'][data-pending='0']")
+        .await;
+    assert_eq!(lessons_in(&app, draft, "").await, 4);
+    let (day, period) = cells[3]
+        .trim_start_matches("[data-cell='")
+        .trim_end_matches("']")
+        .split_once('-')
+        .map(|(day, rest)| {
+            (
+                day.to_string(),
+                rest.rsplit('-').next().unwrap().to_string(),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        lessons_in(
+            &app,
+            draft,
+            &format!(
+                "AND class_id = {} AND day = '{day}' AND period = {period}",
+                p.class_6a1
+            )
+        )
+        .await,
+        1
+    );
+    let waiting = browser
+        .client
+        .execute(
+            "return Object.keys(localStorage).filter((k) => k.startsWith('truongso.timetable.outbox.')).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting, json!(0));
+    browser.close().await;
+    app.stop().await;
+}

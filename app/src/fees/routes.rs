@@ -13,7 +13,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -24,6 +24,7 @@ use super::store::{self, DeliveryOutcome};
 use crate::identity::authz::{Action, RequestFacts, authorize_with};
 use crate::platform::error::{AppError, ErrorCode};
 use crate::platform::state::AppState;
+use crate::reports::http::{file, refusal, xlsx};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,22 +91,6 @@ async fn webhook(
     }
 }
 
-fn refusal(error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-    (status, axum::Json(error)).into_response()
-}
-
-fn file(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 async fn receipt_xml(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -159,17 +144,7 @@ async fn report_file(
         Err(error) => return refusal(error),
     };
     match format.as_str() {
-        "xlsx" => match crate::reports::xlsx::to_xlsx(&table) {
-            Ok(bytes) => file(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                &format!("{}.xlsx", table.name),
-                bytes,
-            ),
-            Err(error) => {
-                tracing::error!(%error, "report could not be written as Excel");
-                refusal(AppError::new(ErrorCode::Internal))
-            }
-        },
+        "xlsx" => xlsx(&table),
         "svg" => {
             let (label, value) = match report {
                 ReportKind::ByClass => ("class", "outstanding"),

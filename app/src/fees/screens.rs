@@ -342,13 +342,6 @@ pub fn PayPage() -> impl IntoView {
     }
 }
 
-fn print_page() {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.print();
-    }
-}
-
 #[component]
 pub fn ReceiptPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -393,7 +386,7 @@ pub fn ReceiptPage() -> impl IntoView {
                         <p>{move || i18n.t(FeesText::InWords)} ": " <em>{r.total_in_words.clone()}</em></p>
                         <p class="secondary">{move || i18n.t(FeesText::Collector)} ": " {r.organisation.clone()}</p>
                         <div class="receipt-actions">
-                            <button type="button" class="button" on:click=move |_| print_page()>{move || i18n.t(FeesText::Print)}</button>
+                            <button type="button" class="button" on:click=move |_| crate::ui::print_page()>{move || i18n.t(FeesText::Print)}</button>
                             <a class="button button-secondary" href=format!("/fees/receipts/{}/einvoice.xml", r.id) rel="external">{move || i18n.t(FeesText::EInvoiceFile)}</a>
                         </div>
                     </article>

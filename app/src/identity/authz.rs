@@ -101,6 +101,12 @@ pub enum Action {
     ViewProgress {
         school_id: Option<i64>,
     },
+    /// Who is not verified yet, with their phone numbers: a school's office and its district for
+    /// the whole school or a class; a class's homeroom teacher for that class.
+    VerificationFollowUp {
+        school_id: i64,
+        class_id: Option<i64>,
+    },
     /// Paying notices from the phone (a VietQR code): a guardian who may read every child named.
     PayNotices {
         notice_ids: Vec<i64>,
@@ -318,6 +324,7 @@ fn action_name(action: &Action) -> &'static str {
         Action::ReviewVerifications => "review_verifications",
         Action::ManageBridges => "manage_bridges",
         Action::ViewProgress { .. } => "view_progress",
+        Action::VerificationFollowUp { .. } => "verification_follow_up",
         Action::PayNotices { .. } => "pay_notices",
         Action::ReadReceipt { .. } => "read_receipt",
         Action::ManageFees { .. } => "manage_fees",
@@ -575,6 +582,32 @@ async fn decide(
         }
         (Action::ViewProgress { school_id: None }, Some(ActivePersona::DistrictAdmin { .. })) => {
             true
+        }
+        (
+            Action::VerificationFollowUp {
+                school_id,
+                class_id,
+            },
+            Some(p),
+        ) => {
+            let class_here = match class_id {
+                Some(class) => {
+                    sqlx::query_scalar::<_, i64>("SELECT school_id FROM classes WHERE id = $1")
+                        .bind(*class)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        == Some(*school_id)
+                }
+                None => true,
+            };
+            class_here
+                && (is_office_staff(p, *school_id)
+                    || matches!(p, ActivePersona::DistrictAdmin { district_id, .. }
+                        if district_of_school(conn, *school_id).await? == Some(*district_id))
+                    || match class_id {
+                        Some(class) => teaches(conn, p, *class, None).await?,
+                        None => false,
+                    })
         }
         (Action::PayNotices { notice_ids }, Some(p)) => {
             may_pay_notices(conn, p, notice_ids).await?

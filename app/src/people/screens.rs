@@ -54,6 +54,7 @@ pub fn StaffHomePage() -> impl IntoView {
                     let roles = home.roles.clone();
                     let roles_admin = home.roles.contains(&crate::people::StaffRole::SchoolAdmin);
                     let office = roles.iter().any(|r| matches!(r, crate::people::StaffRole::SchoolAdmin | crate::people::StaffRole::Clerk));
+                    let school_id = home.school_id;
                     let whole_school = home.classes.iter().all(|c| c.subjects.is_empty() && !c.homeroom) && !home.classes.is_empty();
                     view! {
                         <section class="card" data-page="staff-home">
@@ -81,6 +82,11 @@ pub fn StaffHomePage() -> impl IntoView {
                                         <a class="button button-secondary" href=format!("/staff/class/{}/roll-call", c.class_id) data-roll-call=c.class_name.clone()>
                                             {move || i18n.t(PeopleText::RollCall)}
                                         </a>
+                                        {c.homeroom.then(|| view! {
+                                            <a class="button button-secondary" href=format!("/desk/follow-up?school={school_id}&class={}", c.class_id) data-follow-up=c.class_name.clone()>
+                                                {move || i18n.t(crate::verification::screens::DeskText::FollowUpLink)}
+                                            </a>
+                                        })}
                                     </li>
                                 }).collect_view()}
                             </ul>

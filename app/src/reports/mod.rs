@@ -6,6 +6,8 @@
 #[cfg(feature = "ssr")]
 pub mod chart;
 #[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod xlsx;
 
 use leptos::prelude::*;

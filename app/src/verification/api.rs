@@ -361,3 +361,34 @@ pub async fn my_link_history() -> Result<Vec<LinkEvent>, AppError> {
     let mut conn = grant.conn().await?;
     super::store::link_history(&mut conn, &grant.actor, school_id, guardian_id, grant.now()).await
 }
+
+/// Who is not verified yet in a school, or in one class (the homeroom teacher's list).
+#[server(prefix = "/api", endpoint = "verification_follow_up", client = CsrfClient)]
+pub async fn verification_follow_up(
+    school_id: i64,
+    class_id: Option<i64>,
+) -> Result<crate::reports::Table, AppError> {
+    use crate::identity::authz::{Action, authorize};
+    let grant = authorize(Action::VerificationFollowUp {
+        school_id,
+        class_id,
+    })
+    .await?;
+    follow_up_report(&grant, school_id, class_id).await
+}
+
+/// The follow-up list as a table (the server function and the Excel download share it).
+#[cfg(feature = "ssr")]
+pub async fn follow_up_report(
+    grant: &crate::identity::authz::Grant,
+    school_id: i64,
+    class_id: Option<i64>,
+) -> Result<crate::reports::Table, AppError> {
+    use super::follow_up::{follow_up_scope, follow_up_table, missing_in_school};
+    let mut tx = grant.state.db.pool().begin().await?;
+    let scope = follow_up_scope(&mut tx, school_id, class_id).await?;
+    let missing =
+        missing_in_school(&mut tx, &grant.actor, school_id, class_id, grant.now()).await?;
+    tx.commit().await?;
+    Ok(follow_up_table(&scope, missing))
+}

@@ -5,10 +5,13 @@
 //! Also: pairing and revoking bridges, the clerk's review queue, the progress dashboard.
 //!
 //! * `rules`: pure linkage decision, expiry proposal, progress shares and chart (also in wasm);
-//! * `store`: queries (`ssr`); `pairing`: the bridge's pairing endpoint (plain axum, `ssr`);
+//! * `follow_up`: who is not verified yet, as a report table for homeroom teachers;
+//! * `store`: queries (`ssr`); `pairing`: the bridge's pairing endpoint and `routes`: it and the
+//!   follow-up list's Excel file (plain axum, `ssr`);
 //! * `api`: server functions; `screens`: desk, claim, review queue, bridges, progress.
 
 pub mod api;
+pub mod follow_up;
 pub mod rules;
 pub mod screens;
 
@@ -20,6 +23,8 @@ pub mod demo;
 pub mod desk;
 #[cfg(feature = "ssr")]
 pub mod pairing;
+#[cfg(feature = "ssr")]
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -216,6 +221,8 @@ pub struct PairingCode {
 /// One row of the progress dashboard: a class, a school, or the whole.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressRow {
+    /// The class (school view) or school (district view) the row is about; none for the total.
+    pub id: Option<i64>,
     pub label: String,
     pub guardians: rules::Share,
     pub teachers: rules::Share,
@@ -224,6 +231,8 @@ pub struct ProgressRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressView {
     pub scope_name: String,
+    /// The school of a school view (its rows are classes); none for the district.
+    pub school_id: Option<i64>,
     /// The district view (rows are schools) rather than a school's (rows are classes).
     pub district: bool,
     pub rows: Vec<ProgressRow>,

@@ -8,7 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{
     bridges_overview, claim_handoff, claim_preview, create_pairing_code, desk_challenge,
     desk_context, desk_submit, handoff_status, my_link_history, new_handoff, resolve_review,
-    review_queue, revoke_bridge, set_desk_face_image, verification_progress,
+    review_queue, revoke_bridge, set_desk_face_image, verification_follow_up,
+    verification_progress,
 };
 use super::rules::{self, ReviewReason};
 use super::{ClaimResult, DeskOutcome, HandoffState, HandoffTicket, ProgressView, format_time};
@@ -207,6 +208,17 @@ texts! {
         ReviewsLink => ("Hàng chờ duyệt", "Review queue"),
         BridgesLink => ("Máy đọc thẻ", "Card readers"),
         ProgressLink => ("Tiến độ xác minh", "Verification progress"),
+        FollowUpTitle => ("Ai chưa xác thực", "Who is not verified yet"),
+        FollowUpIntro => (
+            "Danh sách để liên hệ: phụ huynh chưa xác thực (kèm tên con và số điện thoại) và giáo viên chưa xác thực. In ra hoặc tải Excel.",
+            "A list to call: guardians not verified yet (with their child and phone number) and teachers not verified yet. Print it or download it as Excel."
+        ),
+        FollowUpSchool => ("Danh sách chưa xác thực của cả trường", "The whole school's list of those not verified"),
+        FollowUpCount => ("người chưa xác thực", "people not verified"),
+        NobodyMissing => ("Tất cả đã xác thực.", "Everyone is verified."),
+        Print => ("In danh sách", "Print the list"),
+        Excel => ("Tải Excel", "Download Excel"),
+        FollowUpLink => ("Phụ huynh chưa xác thực", "Guardians not verified"),
     }
 }
 
@@ -1051,6 +1063,7 @@ pub fn ProgressPage() -> impl IntoView {
 fn ProgressBody(view: ProgressView) -> impl IntoView {
     let i18n = use_i18n();
     let district = view.district;
+    let school = view.school_id;
     let total = view.total.clone();
     view! {
         <h2>{view.scope_name.clone()}</h2>
@@ -1069,13 +1082,24 @@ fn ProgressBody(view: ProgressView) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {view.rows.into_iter().map(|row| view! {
+                {view.rows.into_iter().map(|row| {
+                    // A class opens its follow-up list; a school (district view) its classes.
+                    let href = match (row.id, school) {
+                        (Some(class), Some(school)) => Some(format!("/desk/follow-up?school={school}&class={class}")),
+                        (Some(school), None) => Some(format!("/desk/progress?school={school}")),
+                        _ => None,
+                    };
+                    let label = row.label.clone();
+                    view! {
                     <tr data-progress-row=row.label.clone()>
-                        <td>{row.label.clone()}</td>
+                        <td>{match href {
+                            Some(href) => view! { <a class="table-link" href=href data-drill=label.clone()>{label.clone()}</a> }.into_any(),
+                            None => view! { {label.clone()} }.into_any(),
+                        }}</td>
                         <td>{row.guardians.percent_text()} <span class="secondary">" (" {row.guardians.verified} "/" {row.guardians.total} ")"</span></td>
                         <td>{row.teachers.percent_text()} <span class="secondary">" (" {row.teachers.verified} "/" {row.teachers.total} ")"</span></td>
                     </tr>
-                }).collect_view()}
+                }}).collect_view()}
             </tbody>
             <tfoot>
                 <tr data-progress-total="true">
@@ -1085,6 +1109,66 @@ fn ProgressBody(view: ProgressView) -> impl IntoView {
                 </tr>
             </tfoot>
         </table>
+        {school.map(|school| view! {
+            <a class="button button-secondary" href=format!("/desk/follow-up?school={school}") data-link="follow-up-school">
+                {move || i18n.t(DeskText::FollowUpSchool)}
+            </a>
+        })}
+    }
+}
+
+/// Who is not verified yet, in a school or one class (`?school=ID&class=ID`): a table to read on
+/// the phone, print, or download as Excel.
+#[component]
+pub fn FollowUpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let scope = move || {
+        let query = query.read();
+        let number = |key: &str| query.get(key).and_then(|v| v.parse::<i64>().ok());
+        (number("school").unwrap_or_default(), number("class"))
+    };
+    let list = Resource::new(scope, |(school, class)| {
+        verification_follow_up(school, class)
+    });
+    let excel = move || {
+        let (school, class) = scope();
+        match class {
+            Some(class) => format!("/desk/follow-up/xlsx?school={school}&class={class}"),
+            None => format!("/desk/follow-up/xlsx?school={school}"),
+        }
+    };
+    view! {
+        <section class="card" data-page="follow-up">
+            <h1>{move || i18n.t(DeskText::FollowUpTitle)}</h1>
+            <p class="secondary no-print">{move || i18n.t(DeskText::FollowUpIntro)}</p>
+            <Suspense fallback=|| ()>
+                {move || list.get().map(|result| match result {
+                    Ok(table) => {
+                        let count = table.rows.len();
+                        view! {
+                            <p data-missing=count>
+                                {if count == 0 {
+                                    view! { <span class="notice notice-ok">{move || i18n.t(DeskText::NobodyMissing)}</span> }.into_any()
+                                } else {
+                                    view! { <strong>{count}</strong> " " {move || i18n.t(DeskText::FollowUpCount)} }.into_any()
+                                }}
+                            </p>
+                            <crate::reports::ReportTable table />
+                            <div class="actions no-print">
+                                <button type="button" class="button" data-action="print" on:click=move |_| crate::ui::print_page()>
+                                    {move || i18n.t(DeskText::Print)}
+                                </button>
+                                <a class="button button-secondary" rel="external" data-excel="follow-up" href=excel>
+                                    {move || i18n.t(DeskText::Excel)}
+                                </a>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
     }
 }
 

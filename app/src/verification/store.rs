@@ -1543,6 +1543,7 @@ pub async fn progress_of_school(
         .classes
         .iter()
         .map(|(id, class_name)| ProgressRow {
+            id: Some(*id),
             label: class_name.clone(),
             guardians: Share::at(
                 progress
@@ -1563,11 +1564,13 @@ pub async fn progress_of_school(
     Ok(ProgressView {
         chart_svg: chart(&name, &progress.guardians, &progress.teachers, now),
         total: ProgressRow {
+            id: None,
             label: name.clone(),
             guardians: Share::at(&progress.guardians, now),
             teachers: Share::at(&progress.teachers, now),
         },
         scope_name: name,
+        school_id: Some(school_id),
         district: false,
         rows,
     })
@@ -1596,6 +1599,7 @@ pub async fn progress_of_district(
     for (id, school_name) in schools {
         let progress = school_progress(conn, id).await?;
         rows.push(ProgressRow {
+            id: Some(id),
             label: school_name,
             guardians: Share::at(&progress.guardians, now),
             teachers: Share::at(&progress.teachers, now),
@@ -1606,11 +1610,13 @@ pub async fn progress_of_district(
     Ok(ProgressView {
         chart_svg: chart(&name, &all_guardians, &all_teachers, now),
         total: ProgressRow {
+            id: None,
             label: name.clone(),
             guardians: Share::at(&all_guardians, now),
             teachers: Share::at(&all_teachers, now),
         },
         scope_name: name,
+        school_id: None,
         district: true,
         rows,
     })

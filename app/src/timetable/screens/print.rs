@@ -81,7 +81,7 @@ fn Grid(grid: GridView) -> impl IntoView {
                             {move || i18n.t(TtText::AppliesFrom)} " " {show_date(&v.effective_from)}</p>
                     })}
                 </div>
-                <button type="button" class="button tt-no-print" data-action="print" on:click=move |_| print_page()>
+                <button type="button" class="button tt-no-print" data-action="print" on:click=move |_| crate::ui::print_page()>
                     {move || i18n.t(TtText::PrintNow)}
                 </button>
             </header>
@@ -123,12 +123,5 @@ fn Grid(grid: GridView) -> impl IntoView {
                 </tbody>
             </table>
         </section>
-    }
-}
-
-fn print_page() {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.print();
     }
 }
