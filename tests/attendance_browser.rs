@@ -5,25 +5,12 @@ use app::platform::db::Backend;
 use serde_json::json;
 
 use crate::attendance::{family, school_day};
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, demo_login};
 use crate::support::{site_root, spawn_app};
 
 /// Logs in through the demo provider as `role` and, when asked, acts as `persona`.
 async fn log_in(browser: &Browser, base: &str, role: &str, persona: &str) {
-    browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser
-        .wait_for("a[data-login='vneid']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("[data-demo-idp='true']").await;
-    browser
-        .wait_for(&format!("a[data-demo-login='{role}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    demo_login(browser, base, role).await;
     let home = browser
         .wait_for(&format!(
             "button[data-persona='{persona}'], [data-page='{persona}-home']"

@@ -18,7 +18,7 @@ use app::platform::db::Backend;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use crate::support::browser::{Browser, TABLET};
+use crate::support::browser::{Browser, TABLET, demo_login};
 use crate::support::{TestApp, TestDb, bind_port, site_root, spawn_app_on, workspace_root};
 use crate::verification::{HOLDER_NAME, pairing_code, session_as};
 
@@ -179,22 +179,6 @@ async fn desk_setup() -> (TestApp, Daemon) {
     .await;
     let daemon = start_daemon(&daemon_binary, &app.base_url, bridge_port);
     (app, daemon)
-}
-
-async fn demo_login(browser: &Browser, base: &str, role: &str) {
-    browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser
-        .wait_for("a[data-login='vneid']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait_for(&format!("a[data-demo-login='{role}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
 }
 
 async fn fill(browser: &Browser, css: &str, text: &str) {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::on_both_backends;
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, demo_login};
 use crate::support::{TestApp, TestDb, site_root, spawn_app, spawn_app_with};
 
 const PILOT: &str = "(SELECT id FROM schools WHERE moet_code = '79000701')";
@@ -999,22 +999,6 @@ fn a_generated_vietqr_code_reads_back_with_zbar() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), payload);
     assert!(app::fees::vietqr::crc_is_valid(&payload));
-}
-
-async fn demo_login(browser: &Browser, base: &str, role: &str) {
-    browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser
-        .wait_for("a[data-login='vneid']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait_for(&format!("a[data-demo-login='{role}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
 }
 
 /// On a phone: a parent sees both children's notices, opens the VietQR for one notice of each,

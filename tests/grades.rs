@@ -1167,25 +1167,8 @@ mod browser {
     use serde_json::json;
 
     use super::*;
-    use crate::support::browser::{Browser, PHONE, TABLET};
+    use crate::support::browser::{Browser, PHONE, TABLET, demo_login};
     use crate::support::site_root;
-
-    async fn demo_login(browser: &Browser, base: &str, role: &str) {
-        browser.client.goto(&format!("{base}/login")).await.unwrap();
-        browser
-            .wait_for("a[data-login='vneid']")
-            .await
-            .click()
-            .await
-            .unwrap();
-        browser.wait_for("[data-demo-idp='true']").await;
-        browser
-            .wait_for(&format!("a[data-demo-login='{role}']"))
-            .await
-            .click()
-            .await
-            .unwrap();
-    }
 
     async fn teacher_logs_in(browser: &Browser, base: &str) {
         demo_login(browser, base, "teacher").await;

@@ -4,25 +4,8 @@ use app::platform::db::Backend;
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, demo_login};
 use crate::support::{site_root, spawn_app};
-
-async fn demo_login(browser: &Browser, base: &str, role: &str) {
-    browser.client.goto(&format!("{base}/login")).await.unwrap();
-    browser
-        .wait_for("a[data-login='vneid']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("[data-demo-idp='true']").await;
-    browser
-        .wait_for(&format!("a[data-demo-login='{role}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_who_is_also_a_parent_logs_in_with_the_demo_provider_and_opens_a_class() {

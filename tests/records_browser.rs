@@ -1,4 +1,4 @@
-//! Records in the browser, on a phone (360×740): the school office imports a ministry file
+//! Records in the browser, on a phone (360×740) and a desktop (1366×768): the school office imports a ministry file
 //! (a file that is not Excel, then one with bad rows: each refusal is explained in Vietnamese and
 //! English and nothing is written; then the good file, previewed and applied), and a guardian
 //! reads her family's data page, gives and withdraws a consent and downloads the data.
@@ -8,25 +8,8 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::records::{Cell, intake_file, scalar, t, workbook};
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, DESKTOP, PHONE, demo_login};
 use crate::support::{site_root, spawn_app};
-
-async fn demo_login(browser: &Browser, base: &str, role: &str) {
-    // Straight to where the login page's VNeID button leads: these tests are about records,
-    // and tests/identity.rs covers the login page itself.
-    browser
-        .client
-        .goto(&format!("{base}/auth/vneid/start?return_to=%2F"))
-        .await
-        .unwrap();
-    browser.wait_for("[data-demo-idp='true']").await;
-    browser
-        .wait_for(&format!("a[data-demo-login='{role}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
-}
 
 /// Four rows, three of them bad: an impossible date (row 3), an unreadable sex (row 4) and a
 /// class the school does not have (row 5).
@@ -91,9 +74,19 @@ async fn written(app: &crate::support::TestApp) -> (i64, i64, i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_and_write_nothing() {
+    the_office_imports_a_ministry_file(PHONE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_imports_a_ministry_file_on_a_desktop_bad_files_are_explained_and_write_nothing()
+{
+    the_office_imports_a_ministry_file(DESKTOP).await;
+}
+
+async fn the_office_imports_a_ministry_file(screen: (u32, u32)) {
     let _ = site_root();
     let mut app = spawn_app(Backend::Sqlite).await;
-    let browser = Browser::phone().await;
+    let browser = Browser::launch(screen).await;
     let files = tempfile::tempdir().unwrap();
     demo_login(&browser, &app.base_url, "clerk").await;
     browser
@@ -182,8 +175,8 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
     assert_eq!(written(&app).await, before, "a preview writes nothing");
     assert_eq!(
         page_width(&browser).await,
-        json!(360),
-        "the error table scrolls inside the phone's width"
+        json!(screen.0),
+        "the error table scrolls inside the screen's width"
     );
 
     // The good file: the preview counts five new students and writes nothing; applying adds them.
@@ -222,7 +215,7 @@ async fn the_office_imports_a_ministry_file_on_a_phone_bad_files_are_explained_a
         0,
         "nothing of the bad file was kept"
     );
-    assert_eq!(page_width(&browser).await, json!(360));
+    assert_eq!(page_width(&browser).await, json!(screen.0));
     browser.close().await;
     app.stop().await;
 }
@@ -320,6 +313,88 @@ async fn a_guardian_on_a_phone_sees_her_familys_data_gives_and_withdraws_a_conse
         .count();
     assert_eq!(withdrawn, 1);
     assert_eq!(page_width(&browser).await, json!(360));
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_drills_down_from_the_progress_figures_to_a_class_list_to_call_on_a_phone() {
+    let _ = site_root();
+    let mut app = spawn_app(Backend::Sqlite).await;
+    let browser = Browser::phone().await;
+    demo_login(&browser, &app.base_url, "clerk").await;
+    browser
+        .wait_for("a[data-link='progress']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("[data-page='progress']").await;
+    let link = browser.wait_for("a[data-drill='7A1']").await;
+    let height = browser
+        .client
+        .execute(
+            "return arguments[0].getBoundingClientRect().height",
+            vec![serde_json::to_value(&link).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert!(height.as_f64().unwrap() >= 44.0, "{height}");
+    link.click().await.unwrap();
+
+    // The class's list: as many rows as the class has guardians and teachers not verified.
+    let page = browser
+        .wait_for("[data-page='follow-up'] [data-missing]")
+        .await;
+    let shown: i64 = page
+        .attr("data-missing")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let class = "(SELECT id FROM classes WHERE name = '7A1' AND school_id = (SELECT id FROM schools WHERE moet_code = '79000701'))";
+    let guardians = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM guardian_links l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL WHERE e.class_id = {class} AND l.status IN ('unverified', 'pending')"),
+    )
+    .await;
+    let teachers = scalar(
+        &app,
+        &format!("SELECT COUNT(DISTINCT t.staff_id) FROM teaching_assignments t JOIN staff_roles r ON r.staff_id = t.staff_id AND r.role = 'teacher' WHERE t.class_id = {class} AND t.staff_id NOT IN (SELECT staff_id FROM staff_verifications)"),
+    )
+    .await;
+    assert_eq!(shown, guardians + teachers);
+    let rows = browser
+        .client
+        .find_all(Locator::Css("[data-report='chua-xac-thuc'] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len() as i64, shown);
+    let excel = browser
+        .wait_for("a[data-excel='follow-up']")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(excel.starts_with("/desk/follow-up/xlsx?school="), "{excel}");
+    assert!(excel.contains("&class="), "{excel}");
+    let print = browser.wait_for("button[data-action='print']").await;
+    let height = browser
+        .client
+        .execute(
+            "return arguments[0].getBoundingClientRect().height",
+            vec![serde_json::to_value(&print).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert!(height.as_f64().unwrap() >= 44.0, "{height}");
+    assert_eq!(
+        page_width(&browser).await,
+        json!(360),
+        "the list scrolls inside the phone's width"
+    );
     browser.close().await;
     app.stop().await;
 }

@@ -987,6 +987,12 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
         before["verified"].as_i64().map(|v| v + 1)
     );
     assert_eq!(after["total"], before["total"]);
+    // Counted as verified by the desk's card check, not by VNeID.
+    assert_eq!(
+        after["by_desk_card"].as_i64(),
+        before["by_desk_card"].as_i64().map(|v| v + 1)
+    );
+    assert_eq!(after["by_vneid"], before["by_vneid"]);
 
     // The district admin sees both schools; the demo's second school is well on its way.
     let admin_id = one_id(app, "SELECT id FROM district_admins").await;

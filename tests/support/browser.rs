@@ -12,6 +12,8 @@ use tempfile::TempDir;
 
 pub const PHONE: (u32, u32) = (360, 740);
 pub const TABLET: (u32, u32) = (800, 1280);
+/// The office's desktop screen.
+pub const DESKTOP: (u32, u32) = (1366, 768);
 
 const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
@@ -295,4 +297,23 @@ impl WebDriverCompatibleCommand for WebDriverCall {
             self.body.as_ref().map(Value::to_string),
         )
     }
+}
+
+/// Logs in through the login page's VNeID button and the demo provider as `role` (its
+/// `data-demo-login` name).
+pub async fn demo_login(browser: &Browser, base: &str, role: &str) {
+    browser.client.goto(&format!("{base}/login")).await.unwrap();
+    browser
+        .wait_for("a[data-login='vneid']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("[data-demo-idp='true']").await;
+    browser
+        .wait_for(&format!("a[data-demo-login='{role}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
 }

@@ -36,9 +36,12 @@ pub async fn seed(conn: &mut AnyConnection, now: i64) -> Result<(), AppError> {
     .bind(school)
     .fetch_one(&mut *conn)
     .await?;
-    // Seven links in ten, at times spread over the last ten weeks (later ids, later times).
+    // Seven links in ten, at times spread over the last ten weeks (later ids, later times): four
+    // by a card read at the desk, three by the parent's own VNeID login (no clerk involved).
     sqlx::query(
-        "UPDATE guardian_links SET status = 'verified', verified_method = 'desk_card', verified_by = $1,
+        "UPDATE guardian_links SET status = 'verified',
+                verified_method = CASE WHEN (id % 10) < 4 THEN 'desk_card' ELSE 'vneid' END,
+                verified_by = CASE WHEN (id % 10) < 4 THEN $1 ELSE NULL END,
                 verified_at = $2 - ((id * 7919) % $3), updated_at = $4
          WHERE school_id = $5 AND (id % 10) < 7",
     )
@@ -51,7 +54,7 @@ pub async fn seed(conn: &mut AnyConnection, now: i64) -> Result<(), AppError> {
     .await?;
     sqlx::query(
         "INSERT INTO guardian_link_events (school_id, link_id, at, status, method, staff_id, note)
-         SELECT school_id, id, verified_at, 'verified', 'desk_card', verified_by, 'demo'
+         SELECT school_id, id, verified_at, 'verified', verified_method, verified_by, 'demo'
          FROM guardian_links WHERE school_id = $1 AND status = 'verified'",
     )
     .bind(school)

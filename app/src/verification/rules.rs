@@ -505,18 +505,45 @@ pub fn mask_personal_id(id: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Progress
 
-/// Someone the dashboard counts: when they entered the records and when (if) they were verified.
+/// How someone was verified: logging in with VNeID, their chip ID card read at the desk, or a
+/// clerk's decision (the review queue, or a teacher checked in person).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifiedBy {
+    Vneid,
+    DeskCard,
+    Clerk,
+}
+
+impl VerifiedBy {
+    /// The `verified_method` / `method` column's code; unknown codes count as a clerk's.
+    pub fn from_code(code: &str) -> VerifiedBy {
+        match code {
+            "vneid" => VerifiedBy::Vneid,
+            "desk_card" => VerifiedBy::DeskCard,
+            _ => VerifiedBy::Clerk,
+        }
+    }
+}
+
+/// Someone the dashboard counts: when they entered the records and when (if) they were
+/// verified, and how (their latest verification's way).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tracked {
     pub since: i64,
     pub verified_at: Option<i64>,
+    pub method: Option<VerifiedBy>,
 }
 
-/// Verified and total counts at one moment.
+/// Verified and total counts at one moment, and how many of the verified came through VNeID and
+/// through the desk's card check (the plan reports both).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     pub verified: i64,
     pub total: i64,
+    #[serde(default)]
+    pub by_vneid: i64,
+    #[serde(default)]
+    pub by_desk_card: i64,
 }
 
 impl Share {
@@ -526,6 +553,11 @@ impl Share {
             share.total += 1;
             if item.verified_at.is_some_and(|at| at <= moment) {
                 share.verified += 1;
+                match item.method {
+                    Some(VerifiedBy::Vneid) => share.by_vneid += 1,
+                    Some(VerifiedBy::DeskCard) => share.by_desk_card += 1,
+                    _ => {}
+                }
             }
         }
         share

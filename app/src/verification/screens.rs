@@ -219,6 +219,7 @@ texts! {
         Print => ("In danh sách", "Print the list"),
         Excel => ("Tải Excel", "Download Excel"),
         FollowUpLink => ("Phụ huynh chưa xác thực", "Guardians not verified"),
+        ByCard => ("thẻ CCCD", "ID card"),
     }
 }
 
@@ -1096,16 +1097,16 @@ fn ProgressBody(view: ProgressView) -> impl IntoView {
                             Some(href) => view! { <a class="table-link" href=href data-drill=label.clone()>{label.clone()}</a> }.into_any(),
                             None => view! { {label.clone()} }.into_any(),
                         }}</td>
-                        <td>{row.guardians.percent_text()} <span class="secondary">" (" {row.guardians.verified} "/" {row.guardians.total} ")"</span></td>
-                        <td>{row.teachers.percent_text()} <span class="secondary">" (" {row.teachers.verified} "/" {row.teachers.total} ")"</span></td>
+                        <td><ShareCell share=row.guardians /></td>
+                        <td><ShareCell share=row.teachers /></td>
                     </tr>
                 }}).collect_view()}
             </tbody>
             <tfoot>
                 <tr data-progress-total="true">
                     <th>{move || i18n.t(DeskText::Total)}</th>
-                    <th>{total.guardians.percent_text()} <span class="secondary">" (" {total.guardians.verified} "/" {total.guardians.total} ")"</span></th>
-                    <th>{total.teachers.percent_text()} <span class="secondary">" (" {total.teachers.verified} "/" {total.teachers.total} ")"</span></th>
+                    <th><ShareCell share=total.guardians /></th>
+                    <th><ShareCell share=total.teachers /></th>
                 </tr>
             </tfoot>
         </table>
@@ -1114,6 +1115,18 @@ fn ProgressBody(view: ProgressView) -> impl IntoView {
                 {move || i18n.t(DeskText::FollowUpSchool)}
             </a>
         })}
+    }
+}
+
+/// A share as "87,5% (35/40)", and under it how many came through VNeID and the desk's card check.
+#[component]
+fn ShareCell(share: rules::Share) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        {share.percent_text()} <span class="secondary">" (" {share.verified} "/" {share.total} ")"</span>
+        <span class="share-ways secondary" data-by-vneid=share.by_vneid data-by-card=share.by_desk_card>
+            "VNeID " {share.by_vneid} " · " {move || i18n.t(DeskText::ByCard)} " " {share.by_desk_card}
+        </span>
     }
 }
 

@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::rules::{
     self, CardFacts, Claimant, GuardianRecord, HolderRecords, LinkRecord, LinkStatus, Linkage,
-    PersonRecord, ReviewProposal, Series, Share, Tracked,
+    PersonRecord, ReviewProposal, Series, Share, Tracked, VerifiedBy,
 };
 use super::{
     BridgeSummary, LinkEvent, PairingCode, ProgressRow, ProgressView, RecordMatch, RelatedPerson,
@@ -1382,6 +1382,8 @@ struct Acc {
     since: i64,
     all_verified: bool,
     latest: i64,
+    /// The way of the latest verification.
+    method: Option<VerifiedBy>,
 }
 
 impl Acc {
@@ -1390,12 +1392,18 @@ impl Acc {
             since,
             all_verified: true,
             latest: 0,
+            method: None,
         }
     }
 
-    fn add(&mut self, status: &str, verified_at: Option<i64>) {
+    fn add(&mut self, status: &str, verified_at: Option<i64>, method: Option<&str>) {
         match (status, verified_at) {
-            ("verified", Some(at)) => self.latest = self.latest.max(at),
+            ("verified", Some(at)) => {
+                if at >= self.latest {
+                    self.latest = at;
+                    self.method = method.map(VerifiedBy::from_code);
+                }
+            }
             _ => self.all_verified = false,
         }
     }
@@ -1404,6 +1412,7 @@ impl Acc {
         Tracked {
             since: self.since,
             verified_at: self.all_verified.then_some(self.latest),
+            method: self.method.filter(|_| self.all_verified),
         }
     }
 }
@@ -1425,7 +1434,7 @@ async fn school_progress(
     let current: BTreeSet<i64> = classes.iter().map(|(id, _)| *id).collect();
 
     let rows = sqlx::query(
-        "SELECT g.id AS guardian_id, g.created_at, l.status, l.verified_at, e.class_id
+        "SELECT g.id AS guardian_id, g.created_at, l.status, l.verified_at, l.verified_method, e.class_id
          FROM guardian_links l JOIN guardians g ON g.id = l.guardian_id
          LEFT JOIN class_enrollments e ON e.student_id = l.student_id AND e.school_id = $1 AND e.left_on IS NULL
          WHERE l.school_id = $1 AND l.status <> 'revoked'",
@@ -1440,17 +1449,18 @@ async fn school_progress(
         let since: i64 = r.try_get("created_at")?;
         let status: String = r.try_get("status")?;
         let verified_at: Option<i64> = r.try_get("verified_at")?;
+        let method: Option<String> = r.try_get("verified_method")?;
         per_guardian
             .entry(guardian)
             .or_insert_with(|| Acc::new(since))
-            .add(&status, verified_at);
+            .add(&status, verified_at, method.as_deref());
         if let Some(class) = r.try_get::<Option<i64>, _>("class_id")?
             && current.contains(&class)
         {
             per_class_guardian
                 .entry((class, guardian))
                 .or_insert_with(|| Acc::new(since))
-                .add(&status, verified_at);
+                .add(&status, verified_at, method.as_deref());
         }
     }
     let mut class_guardians: BTreeMap<i64, Vec<Tracked>> = BTreeMap::new();
@@ -1462,7 +1472,7 @@ async fn school_progress(
     }
 
     let rows = sqlx::query(
-        "SELECT s.id, s.created_at, v.verified_at, t.class_id
+        "SELECT s.id, s.created_at, v.verified_at, v.method, t.class_id
          FROM staff s JOIN staff_roles r ON r.staff_id = s.id AND r.role = 'teacher'
          LEFT JOIN staff_verifications v ON v.staff_id = s.id AND v.school_id = $1
          LEFT JOIN teaching_assignments t ON t.staff_id = s.id AND t.school_id = $1
@@ -1478,6 +1488,10 @@ async fn school_progress(
         let tracked = Tracked {
             since: r.try_get("created_at")?,
             verified_at: r.try_get("verified_at")?,
+            method: r
+                .try_get::<Option<String>, _>("method")?
+                .as_deref()
+                .map(VerifiedBy::from_code),
         };
         teachers.insert(id, tracked);
         if let Some(class) = r.try_get::<Option<i64>, _>("class_id")?

@@ -611,23 +611,38 @@ fn shares_count_who_existed_and_was_verified_at_each_moment() {
         Tracked {
             since: 0,
             verified_at: Some(10),
+            method: Some(VerifiedBy::Vneid),
         },
         Tracked {
             since: 0,
             verified_at: Some(30),
+            method: Some(VerifiedBy::DeskCard),
         },
         Tracked {
             since: 20,
             verified_at: None,
+            method: None,
         },
     ];
     assert_eq!(
         Share::at(&items, 5),
         Share {
             verified: 0,
-            total: 2
+            total: 2,
+            ..Share::default()
         }
     );
+    // How they were verified counts only once they were.
+    assert_eq!(
+        Share::at(&items, 25),
+        Share {
+            verified: 1,
+            total: 3,
+            by_vneid: 1,
+            by_desk_card: 0
+        }
+    );
+    assert_eq!(Share::at(&items, 30).by_desk_card, 1);
     assert_eq!(Share::at(&items, 10).permille(), 500);
     assert_eq!(Share::at(&items, 25).permille(), 333);
     assert_eq!(Share::at(&items, 30).percent_text(), "66,6%");
@@ -635,7 +650,8 @@ fn shares_count_who_existed_and_was_verified_at_each_moment() {
     assert_eq!(
         Share {
             verified: 3,
-            total: 3
+            total: 3,
+            ..Share::default()
         }
         .percent_text(),
         "100,0%"
@@ -658,10 +674,12 @@ fn the_chart_is_plain_svg_with_a_target_line_and_escaped_text() {
                 Share {
                     verified: 0,
                     total: 4,
+                    ..Share::default()
                 },
                 Share {
                     verified: 4,
                     total: 4,
+                    ..Share::default()
                 },
             ],
         }],
