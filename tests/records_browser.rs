@@ -390,10 +390,22 @@ async fn the_office_drills_down_from_the_progress_figures_to_a_class_list_to_cal
         .await
         .unwrap();
     assert!(height.as_f64().unwrap() >= 44.0, "{height}");
+    // What sticks out, if anything (for the failure message).
+    let wide = browser
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('body *'))
+               .filter((e) => e.getBoundingClientRect().right > 361)
+               .slice(0, 6)
+               .map((e) => e.tagName + '.' + e.className);",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         page_width(&browser).await,
         json!(360),
-        "the list scrolls inside the phone's width"
+        "the list scrolls inside the phone's width {wide}"
     );
     browser.close().await;
     app.stop().await;
