@@ -330,27 +330,15 @@ async fn the_office_drills_down_from_the_progress_figures_to_a_class_list_to_cal
         .await
         .unwrap();
     browser.wait_for("[data-page='progress']").await;
+    let height = browser.height("a[data-drill='7A1']").await;
+    assert!(height >= 44.0, "{height}");
     let link = browser.wait_for("a[data-drill='7A1']").await;
-    let height = browser
-        .client
-        .execute(
-            "return arguments[0].getBoundingClientRect().height",
-            vec![serde_json::to_value(&link).unwrap()],
-        )
-        .await
-        .unwrap();
-    assert!(height.as_f64().unwrap() >= 44.0, "{height}");
     link.click().await.unwrap();
 
     // The class's list: as many rows as the class has guardians and teachers not verified.
-    let page = browser
-        .wait_for("[data-page='follow-up'] [data-missing]")
-        .await;
-    let shown: i64 = page
-        .attr("data-missing")
+    let shown: i64 = browser
+        .attr("[data-page='follow-up'] [data-missing]", "data-missing")
         .await
-        .unwrap()
-        .unwrap()
         .parse()
         .unwrap();
     let class = "(SELECT id FROM classes WHERE name = '7A1' AND school_id = (SELECT id FROM schools WHERE moet_code = '79000701'))";
@@ -371,25 +359,11 @@ async fn the_office_drills_down_from_the_progress_figures_to_a_class_list_to_cal
         .await
         .unwrap();
     assert_eq!(rows.len() as i64, shown);
-    let excel = browser
-        .wait_for("a[data-excel='follow-up']")
-        .await
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let excel = browser.attr("a[data-excel='follow-up']", "href").await;
     assert!(excel.starts_with("/desk/follow-up/xlsx?school="), "{excel}");
     assert!(excel.contains("&class="), "{excel}");
-    let print = browser.wait_for("button[data-action='print']").await;
-    let height = browser
-        .client
-        .execute(
-            "return arguments[0].getBoundingClientRect().height",
-            vec![serde_json::to_value(&print).unwrap()],
-        )
-        .await
-        .unwrap();
-    assert!(height.as_f64().unwrap() >= 44.0, "{height}");
+    let height = browser.height("button[data-action='print']").await;
+    assert!(height >= 44.0, "{height}");
     // What sticks out, if anything (for the failure message).
     let wide = browser
         .client

@@ -143,6 +143,30 @@ impl Browser {
         self.wait_for(css).await.text().await.expect("element text")
     }
 
+    /// An attribute of the first element matching `css`, once it appears.
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .expect("attribute read")
+            .unwrap_or_else(|| panic!("{css} has no {name}"))
+    }
+
+    /// The height in CSS pixels of the first element matching `css` (a touch target's size).
+    pub async fn height(&self, css: &str) -> f64 {
+        let element = self.wait_for(css).await;
+        self.client
+            .execute(
+                "return arguments[0].getBoundingClientRect().height",
+                vec![serde_json::to_value(&element).expect("element reference")],
+            )
+            .await
+            .expect("height read")
+            .as_f64()
+            .expect("a number")
+    }
+
     /// Runs a script that calls `done(value)` when its promise settles.
     pub async fn run_async(&self, body: &str) -> Value {
         let script = format!("const done = arguments[arguments.length - 1]; {body}");

@@ -182,12 +182,11 @@ async fn the_timetabler_sees_a_double_booked_teacher_while_editing_on_a_tablet_a
 
     // Publishing is refused while it remains; the draft stays a draft.
     let hard: usize = browser
-        .wait_for("[data-page='editor'][data-sync='saved'][data-revision='1']")
+        .attr(
+            "[data-page='editor'][data-sync='saved'][data-revision='1']",
+            "data-hard",
+        )
         .await
-        .attr("data-hard")
-        .await
-        .unwrap()
-        .unwrap()
         .parse()
         .unwrap();
     assert!(hard >= 1);
@@ -347,12 +346,11 @@ async fn a_class_week_is_built_by_tapping_on_a_tablet_and_a_lesson_placed_offlin
         .await;
     // Every subject of every class is below its weekly count: hard conflicts, one per subject.
     let hard_at_first: usize = browser
-        .wait_for("[data-page='editor'][data-sync='saved'][data-revision='0']")
+        .attr(
+            "[data-page='editor'][data-sync='saved'][data-revision='0']",
+            "data-hard",
+        )
         .await
-        .attr("data-hard")
-        .await
-        .unwrap()
-        .unwrap()
         .parse()
         .unwrap();
     assert!(hard_at_first > 0);
