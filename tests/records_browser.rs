@@ -330,6 +330,8 @@ async fn the_office_drills_down_from_the_progress_figures_to_a_class_list_to_cal
         .await
         .unwrap();
     browser.wait_for("[data-page='progress']").await;
+    let excel = browser.attr("a[data-excel='progress']", "href").await;
+    assert!(excel.starts_with("/desk/progress/xlsx?school="), "{excel}");
     let height = browser.height("a[data-drill='7A1']").await;
     assert!(height >= 44.0, "{height}");
     let link = browser.wait_for("a[data-drill='7A1']").await;

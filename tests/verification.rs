@@ -1082,6 +1082,39 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
     assert_eq!(status, 403);
     let (status, _) = call(app, &d.clerk, "verification_progress", &[]).await;
     assert_eq!(status, 403);
+
+    // The same table as an Excel file: title, school, header, the eight classes, the total.
+    let download = |caller: &Caller, query: String| {
+        reqwest::Client::new()
+            .get(app.url(&format!("/desk/progress/xlsx{query}")))
+            .header("cookie", &caller.cookie)
+            .send()
+    };
+    let pilot = one_id(app, &format!("SELECT {PILOT}")).await;
+    let response = download(&d.clerk, format!("?school={pilot}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let grid: Vec<Vec<String>> = {
+        use calamine::{Reader, Xlsx};
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    assert_eq!(grid.len(), 4 + 8 + 1, "{grid:?}");
+    assert_eq!(grid[3][0], "Lớp");
+    assert_eq!(grid[12][0], "Cộng");
+    let response = download(&d.clerk, format!("?school={other}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let response = download(&district, String::new()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
 }
 
 /// The rows of a follow-up table (server function answer), as `(column key → text)` maps.

@@ -331,9 +331,20 @@ pub async fn set_desk_face_image(enabled: bool) -> Result<(), AppError> {
 /// schools (`school_id` absent).
 #[server(prefix = "/api", endpoint = "verification_progress", client = CsrfClient)]
 pub async fn verification_progress(school_id: Option<i64>) -> Result<ProgressView, AppError> {
-    use crate::identity::authz::{Action, ActivePersona, authorize};
-    use crate::platform::error::ErrorCode;
+    use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::ViewProgress { school_id }).await?;
+    progress_view(&grant, school_id).await
+}
+
+/// The progress of a school, or of the acting district admin's district (the server function
+/// and the Excel download share it; the caller has authorized `ViewProgress`).
+#[cfg(feature = "ssr")]
+pub async fn progress_view(
+    grant: &crate::identity::authz::Grant,
+    school_id: Option<i64>,
+) -> Result<ProgressView, AppError> {
+    use crate::identity::authz::ActivePersona;
+    use crate::platform::error::ErrorCode;
     let mut conn = grant.conn().await?;
     let now = grant.now();
     match (school_id, &grant.persona) {

@@ -1,7 +1,8 @@
 //! Who is not verified yet — the drill-down under the progress figures, and the list a homeroom
 //! teacher takes to the next parents' meeting: every guardian of the class whose link is not
 //! verified (with the child and a phone number to call), and the class's teachers not verified.
-//! One [`Table`] of the report mechanism: on the phone, printed, and as an Excel file.
+//! One [`Table`] of the report mechanism: on the phone, printed, and as an Excel file. The
+//! progress figures themselves also become a table here, for their Excel download.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,45 @@ pub fn follow_up_table(scope: &str, mut missing: Vec<Missing>) -> Table {
             ]
         })
         .collect();
+    table
+}
+
+/// The progress table (classes of a school, or schools of the district) with its total row, as
+/// the report mechanism's table: counts, shares and how people were verified.
+pub fn progress_table(view: &super::ProgressView) -> Table {
+    let mut table = Table::new("tien-do-xac-thuc", "Tiến độ xác thực", &view.scope_name)
+        .column(
+            "label",
+            if view.district { "Trường" } else { "Lớp" },
+            ColumnKind::Text,
+        )
+        .column("guardians", "Phụ huynh", ColumnKind::Integer)
+        .column("guardians_verified", "PH đã xác thực", ColumnKind::Integer)
+        .column("guardians_share", "Tỉ lệ PH", ColumnKind::Text)
+        .column("guardians_vneid", "PH qua VNeID", ColumnKind::Integer)
+        .column("guardians_card", "PH bằng thẻ CCCD", ColumnKind::Integer)
+        .column("teachers", "Giáo viên", ColumnKind::Integer)
+        .column("teachers_verified", "GV đã xác thực", ColumnKind::Integer)
+        .column("teachers_share", "Tỉ lệ GV", ColumnKind::Text);
+    let row = |row: &super::ProgressRow| {
+        vec![
+            Cell::Text(row.label.clone()),
+            Cell::Number(row.guardians.total),
+            Cell::Number(row.guardians.verified),
+            Cell::Text(row.guardians.percent_text()),
+            Cell::Number(row.guardians.by_vneid),
+            Cell::Number(row.guardians.by_desk_card),
+            Cell::Number(row.teachers.total),
+            Cell::Number(row.teachers.verified),
+            Cell::Text(row.teachers.percent_text()),
+        ]
+    };
+    table.rows = view.rows.iter().map(row).collect();
+    // The whole school's (district's) figures: people counted once, not the sum of the rows (a
+    // guardian of two classes, a teacher of several).
+    let mut total = row(&view.total);
+    total[0] = Cell::Text("Cộng".to_string());
+    table.totals = Some(total);
     table
 }
 
@@ -234,6 +274,51 @@ mod tests {
             phone: Some("0909000111".into()),
             pending,
         }
+    }
+
+    #[test]
+    fn the_progress_table_keeps_the_schools_own_total() {
+        use super::super::rules::Share;
+        use super::super::{ProgressRow, ProgressView};
+        let share = |verified, total| Share {
+            verified,
+            total,
+            by_vneid: verified / 2,
+            by_desk_card: verified - verified / 2,
+        };
+        let row = |label: &str, guardians| ProgressRow {
+            id: Some(1),
+            label: label.into(),
+            guardians,
+            teachers: share(1, 2),
+        };
+        let view = ProgressView {
+            scope_name: "THCS Phước Kiển".into(),
+            school_id: Some(1),
+            district: false,
+            // One guardian has children in both classes: the school counts her once.
+            rows: vec![row("6A1", share(3, 4)), row("6A2", share(1, 2))],
+            total: ProgressRow {
+                id: None,
+                label: "THCS Phước Kiển".into(),
+                guardians: share(3, 5),
+                teachers: share(1, 3),
+            },
+            chart_svg: String::new(),
+        };
+        let table = progress_table(&view);
+        assert_eq!(table.columns[0].label, "Lớp");
+        assert_eq!(table.rows.len(), 2);
+        let totals = table.totals.unwrap();
+        assert_eq!(totals[0], Cell::Text("Cộng".into()));
+        assert_eq!(totals[1], Cell::Number(5));
+        assert_eq!(totals[3], Cell::Text("60,0%".into()));
+        assert_eq!(table.rows[0][4], Cell::Number(1), "by VNeID");
+        assert_eq!(
+            table.rows[0][5],
+            Cell::Number(2),
+            "by the desk's card check"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints of desk verification (mounted by the server's router): the bridge's
-//! pairing (see [`super::pairing`]) and `GET /desk/follow-up/xlsx?school=ID[&class=ID]`, the
-//! follow-up list as an Excel file (session cookie, through `authorize`, audited like the page).
+//! pairing (see [`super::pairing`]); `GET /desk/follow-up/xlsx?school=ID[&class=ID]`, the
+//! follow-up list as an Excel file (audited like the page); `GET /desk/progress/xlsx[?school=ID]`,
+//! the progress table (a school, or the district). Session cookie, through `authorize`.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -13,7 +14,33 @@ use crate::platform::state::AppState;
 use crate::reports::http::{refusal, xlsx};
 
 pub fn router() -> Router<AppState> {
-    super::pairing::router().route("/desk/follow-up/xlsx", get(follow_up_xlsx))
+    super::pairing::router()
+        .route("/desk/follow-up/xlsx", get(follow_up_xlsx))
+        .route("/desk/progress/xlsx", get(progress_xlsx))
+}
+
+#[derive(Deserialize)]
+struct ProgressQuery {
+    school: Option<i64>,
+}
+
+async fn progress_xlsx(
+    State(state): State<AppState>,
+    Query(query): Query<ProgressQuery>,
+    parts: http::request::Parts,
+) -> Response {
+    let facts = RequestFacts::from_parts(&parts);
+    let action = Action::ViewProgress {
+        school_id: query.school,
+    };
+    let grant = match authorize_with(&state, &facts, &action).await {
+        Ok(grant) => grant,
+        Err(error) => return refusal(error),
+    };
+    match super::api::progress_view(&grant, query.school).await {
+        Ok(view) => xlsx(&super::follow_up::progress_table(&view)),
+        Err(error) => refusal(error),
+    }
 }
 
 #[derive(Deserialize)]

@@ -1110,11 +1110,17 @@ fn ProgressBody(view: ProgressView) -> impl IntoView {
                 </tr>
             </tfoot>
         </table>
-        {school.map(|school| view! {
-            <a class="button button-secondary" href=format!("/desk/follow-up?school={school}") data-link="follow-up-school">
-                {move || i18n.t(DeskText::FollowUpSchool)}
+        <div class="actions">
+            <a class="button button-secondary" rel="external" data-excel="progress"
+                href=school.map_or_else(|| "/desk/progress/xlsx".to_string(), |school| format!("/desk/progress/xlsx?school={school}"))>
+                {move || i18n.t(DeskText::Excel)}
             </a>
-        })}
+            {school.map(|school| view! {
+                <a class="button button-secondary" href=format!("/desk/follow-up?school={school}") data-link="follow-up-school">
+                    {move || i18n.t(DeskText::FollowUpSchool)}
+                </a>
+            })}
+        </div>
     }
 }
 
