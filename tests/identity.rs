@@ -62,7 +62,7 @@ async fn a_teacher_who_is_also_a_parent_logs_in_with_the_demo_provider_and_opens
 
     // Logging out ends the session: the private page now refuses.
     browser
-        .wait_for("button[data-action='logout']")
+        .wait_for("[data-interactive='true'] button[data-action='logout']")
         .await
         .click()
         .await
@@ -120,6 +120,9 @@ async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is
     browser.wait_for("[data-page='guardian-home']").await;
     browser.client.goto(&app.url("/account")).await.unwrap();
     browser
+        .wait_for("[data-section='passkeys'][data-interactive='true']")
+        .await;
+    browser
         .wait_for("button[data-action='add-passkey']")
         .await
         .click()
@@ -130,7 +133,7 @@ async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is
         .wait_for("[data-section='passkeys'] li[data-passkey]")
         .await;
     browser
-        .wait_for("button[data-action='logout']")
+        .wait_for("[data-interactive='true'] button[data-action='logout']")
         .await
         .click()
         .await
@@ -144,7 +147,7 @@ async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is
             .wait_for("[data-page='guardian-home'] [data-child]")
             .await;
         browser
-            .wait_for("button[data-action='logout']")
+            .wait_for("[data-interactive='true'] button[data-action='logout']")
             .await
             .click()
             .await
@@ -181,14 +184,19 @@ async fn a_parent_adds_a_passkey_logs_in_with_it_and_a_clone_or_a_removed_one_is
     browser.wait_for("[data-page='guardian-home']").await;
     browser.client.goto(&app.url("/account")).await.unwrap();
     browser
+        .wait_for("[data-section='passkeys'][data-interactive='true']")
+        .await;
+    browser
         .wait_for("li[data-passkey] button[data-action='remove']")
         .await
         .click()
         .await
         .unwrap();
-    browser.wait_for("[data-section='passkeys'] p").await;
     browser
-        .wait_for("button[data-action='logout']")
+        .wait_for("[data-section='passkeys'] [data-no-passkeys]")
+        .await;
+    browser
+        .wait_for("[data-interactive='true'] button[data-action='logout']")
         .await
         .click()
         .await
@@ -246,7 +254,7 @@ async fn the_clerk_prints_a_student_login_from_the_class_list_and_the_principal_
             .is_err()
     );
     browser
-        .wait_for("button[data-action='logout']")
+        .wait_for("[data-interactive='true'] button[data-action='logout']")
         .await
         .click()
         .await

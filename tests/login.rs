@@ -164,7 +164,7 @@ async fn a_teacher_a_parent_and_a_stranger_log_in_through_chromium() {
         if account != "stranger" {
             // Logging out also ends the provider's session (it asks), then comes back here.
             browser
-                .wait_for("button[data-action='logout']")
+                .wait_for("[data-interactive='true'] button[data-action='logout']")
                 .await
                 .click()
                 .await

@@ -283,6 +283,9 @@ pub fn UserMenu() -> impl IntoView {
             go_to(&result.unwrap_or_else(|_| "/".into()));
         }
     });
+    // Set once the menu runs in the browser (logging out needs it).
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
         <Transition fallback=|| ()>
             {move || user.0.get().map(|me| match me {
@@ -290,7 +293,7 @@ pub fn UserMenu() -> impl IntoView {
                     let several = me.personas.len() > 1;
                     let home = me.persona.as_ref().map(|p| p.persona.kind.home_path()).unwrap_or("/choose-role");
                     view! {
-                        <nav class="user-menu" aria-label=move || i18n.t(IdentityText::Account)>
+                        <nav class="user-menu" aria-label=move || i18n.t(IdentityText::Account) data-interactive=move || interactive.get().to_string()>
                             <a class="user-name" href=home data-user=me.display_name.clone()>{me.display_name.clone()}</a>
                             {several.then(|| view! { <a class="link-button" href="/choose-role">{move || i18n.t(IdentityText::SwitchRole)}</a> })}
                             {me.persona.is_some().then(|| view! {
@@ -381,13 +384,16 @@ pub fn PasskeysSection() -> impl IntoView {
             passkeys.refetch();
         }
     });
+    // Set once the buttons run in the browser (a tap before that would do nothing).
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     view! {
-        <section class="card" data-section="passkeys">
+        <section class="card" data-section="passkeys" data-interactive=move || interactive.get().to_string()>
             <h2>{move || i18n.t(IdentityText::PasskeysTitle)}</h2>
             <p class="secondary">{move || i18n.t(IdentityText::PasskeysIntro)}</p>
             <Suspense fallback=|| ()>
                 {move || passkeys.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(IdentityText::NoPasskeys)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p data-no-passkeys="">{move || i18n.t(IdentityText::NoPasskeys)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="list">
                             {list.into_iter().map(|p| {
