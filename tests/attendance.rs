@@ -683,8 +683,109 @@ async fn a_released_score_and_a_new_fee_notice_reach_the_familys_inbox_without_t
 const P256DH_EXAMPLE: &str =
     "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
 
+async fn a_lesson_roll_call_tells_the_family_once_and_is_not_a_day_absent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = family(&app).await;
+    let class = f.class_id.to_string();
+    // A Monday of the first semester, in the demo's published timetable.
+    let day = "2026-10-05";
+    let (status, sheet) = f
+        .teacher
+        .call(&app, "roll_call", &[("class_id", &class), ("day", day)])
+        .await;
+    assert_eq!(status, 200, "{sheet}");
+    assert_eq!(sheet["slot"], 0);
+    let lessons = sheet["lessons"].as_array().unwrap().clone();
+    assert!(lessons.len() >= 4, "the class's lessons that day: {sheet}");
+    let slot_of = |i: usize| lessons[i]["slot"].as_i64().unwrap();
+    let status_in = |sheet: &Value| {
+        sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["student_id"] == f.child_id)
+            .unwrap()["status"]
+            .clone()
+    };
+    let (teacher, app_ref, class_id, child_id) = (&f.teacher, &app, f.class_id, f.child_id);
+    let save = move |slot: Option<i64>, client_id: &str| {
+        let body = json!({
+            "class_id": class_id, "day": day, "slot": slot,
+            "marks": [{ "student_id": child_id, "status": "AbsentUnexcused", "client_id": client_id }],
+        });
+        async move { teacher.call_json(app_ref, "save_roll_call", &body).await }
+    };
+    let inbox = || async {
+        let (_, inbox) = f.guardian.call(&app, "my_inbox", &[]).await;
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "absence")
+            .map(|m| m["title_vi"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = inbox().await;
+
+    // The second lesson's teacher marks the child absent from it.
+    let (status, saved) = save(Some(slot_of(1)), "lesson-2-0001").await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["applied"], 1);
+    let slot = slot_of(1).to_string();
+    let (_, lesson_sheet) = f
+        .teacher
+        .call(
+            &app,
+            "roll_call",
+            &[("class_id", &class), ("day", day), ("slot", &slot)],
+        )
+        .await;
+    assert_eq!(lesson_sheet["taken"], true);
+    assert_eq!(status_in(&lesson_sheet), "AbsentUnexcused");
+    // The day's roll call is its own: not taken, the child present there.
+    let (_, day_sheet) = f
+        .teacher
+        .call(&app, "roll_call", &[("class_id", &class), ("day", day)])
+        .await;
+    assert_eq!(day_sheet["taken"], false);
+    assert_eq!(status_in(&day_sheet), "Present");
+    // Days absent (for promotion) come from the day's roll call only.
+    let child = f.child_id.to_string();
+    let (_, counts) = f
+        .guardian
+        .call(&app, "child_absences", &[("student_id", &child)])
+        .await;
+    assert_eq!(counts["unexcused_days"], 0, "{counts}");
+    // The family is told which lesson.
+    let after = inbox().await;
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    let period = lessons[1]["period"].as_i64().unwrap();
+    assert!(
+        after
+            .iter()
+            .any(|t| t.contains(&format!("vắng tiết {period}"))),
+        "{after:?}"
+    );
+
+    // Absent for the whole day: one message for that; a later lesson's mark adds none.
+    save(None, "day-0001").await;
+    save(Some(slot_of(2)), "lesson-3-0001").await;
+    assert_eq!(inbox().await.len(), before.len() + 2);
+    let (_, counts) = f
+        .guardian
+        .call(&app, "child_absences", &[("student_id", &child)])
+        .await;
+    assert_eq!(counts["unexcused_days"], 1, "{counts}");
+
+    // A slot that is no lesson is refused, and writes nothing.
+    let (status, body) = save(Some(13), "lesson-x-0001").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "slot", "{body}");
+}
+
 crate::on_both_backends!(
     roll_call_marks_count_once_and_reach_the_guardians_inbox,
+    a_lesson_roll_call_tells_the_family_once_and_is_not_a_day_absent,
     an_approved_leave_shows_in_the_roll_call_and_the_guardian_sees_it,
     what_is_not_yours_is_refused,
     promotion_counts_the_roll_calls_45_days_promoted_46_not,

@@ -49,14 +49,27 @@ fn staff_id(grant: &crate::identity::authz::Grant) -> Result<i64, AppError> {
     }
 }
 
-/// A class's morning roll call for a day (`day` ISO, empty for today).
+/// A class's roll call for a day (`day` ISO, empty for today): the day's (`slot` absent or 0), or
+/// one lesson's (its slot, from the sheet's `lessons`).
 #[server(prefix = "/api", endpoint = "roll_call", client = CsrfClient)]
-pub async fn roll_call(class_id: i64, day: String) -> Result<RollCallSheet, AppError> {
+pub async fn roll_call(
+    class_id: i64,
+    day: String,
+    slot: Option<i64>,
+) -> Result<RollCallSheet, AppError> {
     use crate::identity::authz::{Action, authorize};
     let grant = authorize(Action::TakeRollCall { class_id }).await?;
     let day = day_or_today(&day, &grant.state.clock)?;
     let mut conn = grant.conn().await?;
-    super::store::roll_call(&mut conn, &grant.actor, class_id, day, grant.now()).await
+    super::store::roll_call(
+        &mut conn,
+        &grant.actor,
+        class_id,
+        day,
+        slot.unwrap_or(0),
+        grant.now(),
+    )
+    .await
 }
 
 /// Saves roll-call marks (sent again after being offline: each mark counts once).
@@ -64,6 +77,7 @@ pub async fn roll_call(class_id: i64, day: String) -> Result<RollCallSheet, AppE
 pub async fn save_roll_call(
     class_id: i64,
     day: String,
+    slot: Option<i64>,
     marks: Vec<MarkInput>,
 ) -> Result<RollCallSaved, AppError> {
     use crate::identity::authz::{Action, authorize};
@@ -77,6 +91,7 @@ pub async fn save_roll_call(
         staff,
         class_id,
         day,
+        slot.unwrap_or(0),
         &marks,
         grant.now(),
     )

@@ -29,8 +29,23 @@ pub struct RollCallSheet {
     pub class_name: String,
     /// ISO date.
     pub day: String,
+    /// Which roll call: 0 for the day's (at the start of the session, counted in days absent), or a
+    /// lesson's slot ([`rules::lesson_slot`]).
+    pub slot: i64,
     pub taken: bool,
     pub lines: Vec<RollCallLine>,
+    /// The class's lessons that day from the published timetable, for a subject teacher to
+    /// take the roll call of their own lesson.
+    pub lessons: Vec<LessonChoice>,
+}
+
+/// A lesson of the day whose roll call can be taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonChoice {
+    pub slot: i64,
+    pub period: u8,
+    pub subject: String,
+    pub teacher: String,
 }
 
 /// A mark made on a device; `client_id` makes sending it twice harmless.

@@ -91,6 +91,22 @@ impl AbsenceCounts {
 /// Counts days in `period`. An unexcused absence on a day an approved leave covers counts as
 /// excused (the family asked; the roll call may have been taken before the answer). A day marked
 /// twice counts once, by its latest mark (marks are given in the order they were made).
+/// The roll call of a lesson, as one number: its period in the morning session (1–12), or 20
+/// more in the afternoon (21–32). 0 stays the day's roll call.
+pub fn lesson_slot(afternoon: bool, period: u8) -> i64 {
+    i64::from(period) + if afternoon { 20 } else { 0 }
+}
+
+/// The day's roll call (0) or a lesson's slot as [`lesson_slot`] makes them.
+pub fn is_valid_slot(slot: i64) -> bool {
+    slot == 0 || (1..=12).contains(&slot) || (21..=32).contains(&slot)
+}
+
+/// The period number a slot stands for (as teachers say it: "tiết 3").
+pub fn slot_period(slot: i64) -> i64 {
+    if slot > 20 { slot - 20 } else { slot }
+}
+
 pub fn count_absences(
     marks: &[DayMark],
     approved_leave: &[DayRange],
@@ -336,5 +352,19 @@ mod tests {
             check_leave_request(range(today, today), " ", today, &settings),
             Err(LeaveError::ReasonMissing)
         );
+    }
+
+    #[test]
+    fn lesson_slots_keep_morning_and_afternoon_apart() {
+        assert_eq!(lesson_slot(false, 3), 3);
+        assert_eq!(lesson_slot(true, 3), 23);
+        assert_eq!(slot_period(23), 3);
+        assert_eq!(slot_period(3), 3);
+        for valid in [0, 1, 12, 21, 32] {
+            assert!(is_valid_slot(valid), "{valid}");
+        }
+        for invalid in [-1, 13, 20, 33, 100] {
+            assert!(!is_valid_slot(invalid), "{invalid}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! absences, and leave requests on both sides.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
     answer_leave, child_leave_requests, class_absences, class_leave_requests, request_leave,
@@ -43,6 +43,9 @@ texts! {
         Approve => ("Đồng ý", "Approve"),
         Decline => ("Không đồng ý", "Decline"),
         NoLeave => ("Chưa có đơn nào.", "No requests."),
+        WhichRollCall => ("Điểm danh cho", "Roll call for"),
+        DayRollCall => ("Đầu buổi (tính ngày nghỉ)", "The day (counts days absent)"),
+        Period => ("Tiết", "Period"),
     }
 }
 
@@ -60,8 +63,13 @@ fn status_text(status: MarkStatus) -> AttendanceText {
 mod pending {
     use super::MarkInput;
 
-    pub fn key(class_id: i64, day: &str) -> String {
-        format!("truongso.rollcall.{class_id}.{day}")
+    /// The day's roll call keeps the key it always had; a lesson's adds its slot.
+    pub fn key(class_id: i64, day: &str, slot: i64) -> String {
+        if slot == 0 {
+            format!("truongso.rollcall.{class_id}.{day}")
+        } else {
+            format!("truongso.rollcall.{class_id}.{day}.{slot}")
+        }
     }
 
     #[cfg(feature = "hydrate")]
@@ -122,7 +130,19 @@ pub fn RollCallPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let sheet = Resource::new(class_id, |id| roll_call(id, String::new()));
+    // `?lesson=SLOT` opens a lesson's roll call; without it, the day's.
+    let query = use_query_map();
+    let slot = move || {
+        query
+            .read()
+            .get("lesson")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let sheet = Resource::new(
+        move || (class_id(), slot()),
+        |(id, slot)| roll_call(id, String::new(), Some(slot)),
+    );
     // Set once the page runs in the browser (taps before that would do nothing).
     let interactive = RwSignal::new(false);
     Effect::new(move |_| interactive.set(true));
@@ -132,7 +152,7 @@ pub fn RollCallPage() -> impl IntoView {
         sheet
             .get()
             .and_then(Result::ok)
-            .map(|s| pending::key(s.class_id, &s.day))
+            .map(|s| pending::key(s.class_id, &s.day, s.slot))
     });
     Effect::new(move |_| {
         if let Some(key) = storage_key.get() {
@@ -140,10 +160,17 @@ pub fn RollCallPage() -> impl IntoView {
         }
     });
     // The action keeps the marks it sent: its input is gone once it has finished.
-    let save = Action::new(move |(class, day, marks): &(i64, String, Vec<MarkInput>)| {
-        let (class, day, marks) = (*class, day.clone(), marks.clone());
-        async move { (save_roll_call(class, day, marks.clone()).await, marks) }
-    });
+    let save = Action::new(
+        move |(class, day, slot, marks): &(i64, String, i64, Vec<MarkInput>)| {
+            let (class, day, slot, marks) = (*class, day.clone(), *slot, marks.clone());
+            async move {
+                (
+                    save_roll_call(class, day, Some(slot), marks.clone()).await,
+                    marks,
+                )
+            }
+        },
+    );
     // Accepted marks leave the queue; on failure they stay for the next try.
     Effect::new(move |_| {
         if let (Some((Ok(_), sent)), Some(key)) = (save.value().get(), storage_key.get_untracked())
@@ -161,7 +188,7 @@ pub fn RollCallPage() -> impl IntoView {
         if let Some(Ok(sheet)) = sheet.get_untracked() {
             let marks = waiting.get_untracked();
             if !marks.is_empty() {
-                save.dispatch((sheet.class_id, sheet.day.clone(), marks));
+                save.dispatch((sheet.class_id, sheet.day.clone(), sheet.slot, marks));
             }
         }
     };
@@ -176,11 +203,28 @@ pub fn RollCallPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || sheet.get().map(|result| match result {
                 Ok(sheet) => {
-                    let key = pending::key(sheet.class_id, &sheet.day);
+                    let key = pending::key(sheet.class_id, &sheet.day, sheet.slot);
                     let day = parse_iso_date(&sheet.day).map(format_date).unwrap_or_default();
+                    let here = format!("/staff/class/{}/roll-call", sheet.class_id);
+                    let current_slot = sheet.slot;
                     view! {
-                        <section class="card" data-page="roll-call" data-day=sheet.day.clone() data-interactive=move || interactive.get().to_string()>
+                        <section class="card" data-page="roll-call" data-day=sheet.day.clone() data-slot=sheet.slot
+                            data-interactive=move || interactive.get().to_string()>
                             <h1>{move || i18n.t(AttendanceText::RollCallTitle)} " " {sheet.class_name.clone()} " · " {day}</h1>
+                            {(!sheet.lessons.is_empty()).then(|| view! {
+                                <nav class="roll-call-choice" aria-label=move || i18n.t(AttendanceText::WhichRollCall)>
+                                    <a class="chip" href=here.clone() data-lesson-slot="0"
+                                        aria-current=(current_slot == 0).then_some("page")>
+                                        {move || i18n.t(AttendanceText::DayRollCall)}
+                                    </a>
+                                    {sheet.lessons.iter().map(|lesson| view! {
+                                        <a class="chip" href=format!("{here}?lesson={}", lesson.slot) data-lesson-slot=lesson.slot
+                                            aria-current=(current_slot == lesson.slot).then_some("page")>
+                                            {move || i18n.t(AttendanceText::Period)} " " {lesson.period} " · " {lesson.subject.clone()}
+                                        </a>
+                                    }).collect_view()}
+                                </nav>
+                            })}
                             <p class="secondary">{move || i18n.t(AttendanceText::TapToMark)}</p>
                             <ul class="roll-call">
                                 {sheet.lines.into_iter().map(|line| {

@@ -4,8 +4,11 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use time::Date;
 
-use super::rules::{AbsenceCounts, DayMark, DayRange, MarkStatus, count_absences};
-use super::{LeaveView, MarkInput, RollCallLine, RollCallSaved, RollCallSheet};
+use super::rules::{
+    AbsenceCounts, DayMark, DayRange, MarkStatus, count_absences, is_valid_slot, lesson_slot,
+    slot_period,
+};
+use super::{LeaveView, LessonChoice, MarkInput, RollCallLine, RollCallSaved, RollCallSheet};
 use crate::notifications::NotificationKind;
 use crate::notifications::store::{MessageText, Recipient, deliver, deliver_to_guardians};
 use crate::people::FullName;
@@ -43,21 +46,59 @@ async fn approved_leave(
         .collect())
 }
 
-/// The class's morning roll call for a day: every student, with their latest mark.
+/// The class's lessons on `day` in the timetable in force (with that day's substitutions).
+async fn lessons_of_day(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    class_id: i64,
+    day: Date,
+) -> Result<Vec<LessonChoice>, AppError> {
+    use crate::timetable::rules::Session;
+    use crate::timetable::views::WeekOf;
+    let week =
+        crate::timetable::store::days::week_view(conn, school_id, WeekOf::Class(class_id), day, 1)
+            .await;
+    // A school without a timetable yet (or a day off) has no lessons to choose: the day's roll
+    // call is still there.
+    let Ok(week) = week else {
+        return Ok(Vec::new());
+    };
+    let date = iso_date(day);
+    Ok(week
+        .days
+        .into_iter()
+        .filter(|d| d.date == date)
+        .flat_map(|d| d.lessons)
+        .map(|l| LessonChoice {
+            slot: lesson_slot(l.session == Session::Afternoon, l.period),
+            period: l.period,
+            subject: l.subject,
+            teacher: l.teacher,
+        })
+        .collect())
+}
+
+/// A roll call of the class for a day (`slot` 0: the day's; otherwise a lesson's): every
+/// student, with their latest mark, and the day's lessons to choose from.
 pub async fn roll_call(
     conn: &mut AnyConnection,
     actor: &Actor,
     class_id: i64,
     day: Date,
+    slot: i64,
     now: i64,
 ) -> Result<RollCallSheet, AppError> {
+    if !is_valid_slot(slot) {
+        return Err(AppError::for_field(ErrorCode::InvalidInput, "slot"));
+    }
     let (school_id, class_name) = class_of(conn, class_id).await?;
     let students = crate::people::store::class_list(conn, actor, school_id, class_id, now).await?;
     let roll_call: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0",
+        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = $3",
     )
     .bind(class_id)
     .bind(iso_date(day))
+    .bind(slot)
     .fetch_optional(&mut *conn)
     .await?;
     let mut lines = Vec::with_capacity(students.len());
@@ -88,26 +129,35 @@ pub async fn roll_call(
             on_leave,
         });
     }
+    let lessons = lessons_of_day(conn, school_id, class_id, day).await?;
     Ok(RollCallSheet {
         class_id,
         class_name,
         day: iso_date(day),
+        slot,
         taken: roll_call.is_some(),
         lines,
+        lessons,
     })
 }
 
 /// Records a roll call's marks (only students of the class; each `client_id` once) and tells the
-/// guardians of students newly marked absent. Runs in one transaction.
+/// guardians of students newly marked absent (from a lesson: unless the day's roll call already
+/// had them absent). Runs in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_roll_call(
     conn: &mut AnyConnection,
     actor: &Actor,
     staff_id: i64,
     class_id: i64,
     day: Date,
+    slot: i64,
     marks: &[MarkInput],
     now: i64,
 ) -> Result<RollCallSaved, AppError> {
+    if !is_valid_slot(slot) {
+        return Err(AppError::for_field(ErrorCode::InvalidInput, "slot"));
+    }
     let (school_id, class_name) = class_of(conn, class_id).await?;
     let enrolled: Vec<i64> = sqlx::query_scalar(
         "SELECT student_id FROM class_enrollments WHERE school_id = $1 AND class_id = $2 AND left_on IS NULL",
@@ -122,21 +172,23 @@ pub async fn save_roll_call(
         return Err(AppError::for_field(ErrorCode::InvalidInput, "student_id"));
     }
     sqlx::query(
-        "INSERT INTO roll_calls (school_id, class_id, day, period, taken_by, taken_at) VALUES ($1, $2, $3, 0, $4, $5)
+        "INSERT INTO roll_calls (school_id, class_id, day, period, taken_by, taken_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (class_id, day, period) DO NOTHING",
     )
     .bind(school_id)
     .bind(class_id)
     .bind(iso_date(day))
+    .bind(slot)
     .bind(staff_id)
     .bind(now)
     .execute(&mut *conn)
     .await?;
     let roll_call: i64 = sqlx::query_scalar(
-        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = 0",
+        "SELECT id FROM roll_calls WHERE class_id = $1 AND day = $2 AND period = $3",
     )
     .bind(class_id)
     .bind(iso_date(day))
+    .bind(slot)
     .fetch_one(&mut *conn)
     .await?;
     let mut saved = RollCallSaved {
@@ -174,13 +226,17 @@ pub async fn save_roll_call(
             .as_deref()
             .and_then(MarkStatus::from_code)
             .is_some_and(MarkStatus::is_absent);
-        if mark.status.is_absent() && !was_absent {
+        if mark.status.is_absent()
+            && !was_absent
+            && (slot == 0 || !absent_for_the_day(conn, class_id, day, mark.student_id).await?)
+        {
             tell_guardians_of_absence(
                 conn,
                 school_id,
                 mark.student_id,
                 &class_name,
                 day,
+                slot,
                 mark.status,
                 now,
             )
@@ -211,13 +267,39 @@ async fn given_name(conn: &mut AnyConnection, student_id: i64) -> Result<String,
         .await
 }
 
-/// "Your child is not in class this morning", to each guardian the school counts.
+/// Whether the day's roll call has the student absent (then a lesson's mark says nothing new).
+async fn absent_for_the_day(
+    conn: &mut AnyConnection,
+    class_id: i64,
+    day: Date,
+    student_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT m.status FROM attendance_marks m JOIN roll_calls r ON r.id = m.roll_call_id
+         WHERE r.class_id = $1 AND r.day = $2 AND r.period = 0 AND m.student_id = $3
+         ORDER BY m.id DESC LIMIT 1",
+    )
+    .bind(class_id)
+    .bind(iso_date(day))
+    .bind(student_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(status
+        .as_deref()
+        .and_then(MarkStatus::from_code)
+        .is_some_and(MarkStatus::is_absent))
+}
+
+/// "Your child is not in class this morning" (or "missed period 3 today"), to each guardian the
+/// school counts.
+#[allow(clippy::too_many_arguments)]
 async fn tell_guardians_of_absence(
     conn: &mut AnyConnection,
     school_id: i64,
     student_id: i64,
     class_name: &str,
     day: Date,
+    slot: i64,
     status: MarkStatus,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -227,18 +309,32 @@ async fn tell_guardians_of_absence(
     } else {
         ("", "")
     };
-    let text = MessageText {
-        title_vi: format!("{name} vắng mặt sáng nay"),
-        title_en: format!("{name} is absent this morning"),
-        body_vi: format!(
-            "Lớp {class_name} điểm danh ngày {}: {name} vắng mặt{excused_vi}.",
-            format_date(day)
-        ),
-        body_en: format!(
-            "Class {class_name}, roll call of {}: {name} is absent{excused_en}.",
-            format_date(day)
-        ),
-        link: Some("/guardian".into()),
+    let date = format_date(day);
+    let text = if slot == 0 {
+        MessageText {
+            title_vi: format!("{name} vắng mặt sáng nay"),
+            title_en: format!("{name} is absent this morning"),
+            body_vi: format!(
+                "Lớp {class_name} điểm danh ngày {date}: {name} vắng mặt{excused_vi}."
+            ),
+            body_en: format!(
+                "Class {class_name}, roll call of {date}: {name} is absent{excused_en}."
+            ),
+            link: Some("/guardian".into()),
+        }
+    } else {
+        let period = slot_period(slot);
+        MessageText {
+            title_vi: format!("{name} vắng tiết {period} hôm nay"),
+            title_en: format!("{name} missed period {period} today"),
+            body_vi: format!(
+                "Lớp {class_name}, tiết {period} ngày {date}: {name} vắng mặt{excused_vi}."
+            ),
+            body_en: format!(
+                "Class {class_name}, period {period} on {date}: {name} is absent{excused_en}."
+            ),
+            link: Some("/guardian".into()),
+        }
     };
     deliver_to_guardians(
         conn,
