@@ -453,6 +453,22 @@ async fn publishing_is_refused_while_a_hard_conflict_remains_and_then_notifies(b
            JOIN class_enrollments e ON e.student_id = l.student_id
          WHERE e.class_id = {} AND n.detail LIKE '%2026-10-12%'", p.class_6a2)).await;
     assert_eq!(others, 0);
+    // In each family's inbox the news is about their child in the class, so a guardian's
+    // per-child choice of what reaches the phone applies to it.
+    let unattached = scalar(&app, &format!(
+        "SELECT COUNT(*) FROM inbox_messages m
+         WHERE m.kind = 'timetable_change' AND m.recipient_kind = 'guardian' AND m.body_vi LIKE '%áp dụng từ 12/10/2026%'
+           AND (m.student_id IS NULL OR m.student_id NOT IN (
+                SELECT l.student_id FROM guardian_links l JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
+                WHERE l.guardian_id = m.recipient_id AND e.class_id = {}))", p.class_6a1)).await;
+    assert_eq!(unattached, 0);
+    let attached = scalar(
+        &app,
+        "SELECT COUNT(*) FROM inbox_messages WHERE kind = 'timetable_change' AND recipient_kind = 'guardian'
+           AND body_vi LIKE '%áp dụng từ 12/10/2026%'",
+    )
+    .await;
+    assert!(attached > 0);
     // The old version stays readable; from the new date the moved lesson is marked.
     let next_week = ok(
         &app,

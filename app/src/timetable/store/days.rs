@@ -837,7 +837,7 @@ pub async fn publish_substitutions(
         };
         let recipients = super::drafts::families_of_class(conn, school_id, class.0).await?;
         for recipient in recipients {
-            let link = match recipient.0 {
+            let link = match recipient.kind {
                 "guardian" => format!("/timetable/class/{}", class.0),
                 _ => "/timetable/me".to_string(),
             };
@@ -864,7 +864,7 @@ pub async fn publish_substitutions(
         insert_notice(
             conn,
             school_id,
-            ("staff", teacher),
+            super::drafts::NoticeTo::staff(teacher),
             NoticeKind::Substitution,
             &detail,
             Some("/timetable/me"),

@@ -727,19 +727,38 @@ fn change_lines(model: &SchoolModel, diff: &TimetableDiff) -> Vec<ChangeLine> {
     lines
 }
 
+/// Someone a timetable notice goes to: `kind` is "guardian", "student" or "staff"; for a
+/// guardian, `child` is their child in the class (so their per-child choices apply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NoticeTo {
+    pub kind: &'static str,
+    pub id: i64,
+    pub child: Option<i64>,
+}
+
+impl NoticeTo {
+    pub fn staff(id: i64) -> NoticeTo {
+        NoticeTo {
+            kind: "staff",
+            id,
+            child: None,
+        }
+    }
+}
+
 /// Who gets a notice when a class's week changes: guardians the school lets see a child of the
-/// class, and the class's students.
+/// class (once each, with their first child there), and the class's students.
 pub async fn families_of_class(
     conn: &mut AnyConnection,
     school_id: i64,
     class_id: i64,
-) -> Result<Vec<(&'static str, i64)>, sqlx::Error> {
-    let guardians: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT l.guardian_id FROM guardian_links l JOIN schools s ON s.id = l.school_id
+) -> Result<Vec<NoticeTo>, sqlx::Error> {
+    let guardians: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT l.guardian_id, MIN(l.student_id) FROM guardian_links l JOIN schools s ON s.id = l.school_id
            JOIN class_enrollments e ON e.student_id = l.student_id AND e.left_on IS NULL
          WHERE l.school_id = $1 AND e.class_id = $2
            AND (l.status = 'verified' OR (s.guardian_access = 'linked' AND l.status IN ('unverified', 'pending')))
-         ORDER BY l.guardian_id",
+         GROUP BY l.guardian_id ORDER BY l.guardian_id",
     )
     .bind(school_id)
     .bind(class_id)
@@ -755,15 +774,23 @@ pub async fn families_of_class(
     .await?;
     Ok(guardians
         .into_iter()
-        .map(|id| ("guardian", id))
-        .chain(students.into_iter().map(|id| ("student", id)))
+        .map(|(id, child)| NoticeTo {
+            kind: "guardian",
+            id,
+            child: Some(child),
+        })
+        .chain(students.into_iter().map(|id| NoticeTo {
+            kind: "student",
+            id,
+            child: None,
+        }))
         .collect())
 }
 
 pub async fn insert_notice(
     conn: &mut AnyConnection,
     school_id: i64,
-    recipient: (&str, i64),
+    to: NoticeTo,
     kind: NoticeKind,
     detail: &NoticeDetail,
     link: Option<&str>,
@@ -775,8 +802,8 @@ pub async fn insert_notice(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(school_id)
-    .bind(recipient.0)
-    .bind(recipient.1)
+    .bind(to.kind)
+    .bind(to.id)
     .bind(kind.code())
     .bind(&detail_json)
     .bind(link)
@@ -784,10 +811,10 @@ pub async fn insert_notice(
     .execute(&mut *conn)
     .await?;
     // The same news in the person's inbox, pushed to their devices.
-    let recipient = match recipient {
-        ("guardian", id) => Recipient::Guardian(id),
-        ("student", id) => Recipient::Student(id),
-        (_, id) => Recipient::Staff(id),
+    let recipient = match to.kind {
+        "guardian" => Recipient::Guardian(to.id),
+        "student" => Recipient::Student(to.id),
+        _ => Recipient::Staff(to.id),
     };
     let text = inbox_text(kind, detail, link);
     deliver(
@@ -795,7 +822,7 @@ pub async fn insert_notice(
         school_id,
         recipient,
         NotificationKind::TimetableChange,
-        None,
+        to.child,
         &text,
         now,
     )
@@ -844,7 +871,7 @@ struct Prepared {
     preview: PublishPreview,
     diff: TimetableDiff,
     model: SchoolModel,
-    families: HashMap<ClassId, Vec<(&'static str, i64)>>,
+    families: HashMap<ClassId, Vec<NoticeTo>>,
 }
 
 async fn prepare(
@@ -896,7 +923,8 @@ async fn prepare(
     let families_notified = families
         .values()
         .flatten()
-        .filter(|(kind, _)| *kind == "guardian")
+        .filter(|to| to.kind == "guardian")
+        .map(|to| to.id)
         .collect::<HashSet<_>>()
         .len();
     Ok(Prepared {
@@ -978,7 +1006,7 @@ pub async fn publish(
         insert_notice(
             conn,
             school_id,
-            ("staff", teacher.0),
+            NoticeTo::staff(teacher.0),
             NoticeKind::TimetablePublished,
             &detail,
             Some("/timetable/me"),
@@ -995,7 +1023,7 @@ pub async fn publish(
             changes: u32::try_from(count).unwrap_or(u32::MAX),
         };
         for recipient in prepared.families.get(class).into_iter().flatten() {
-            let link = match recipient.0 {
+            let link = match recipient.kind {
                 "guardian" => format!("/timetable/class/{}", class.0),
                 _ => "/timetable/me".to_string(),
             };
