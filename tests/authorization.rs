@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use app::identity::{PersonaKind, PersonaRef};
+use app::identity::PersonaKind;
 use app::platform::db::Backend;
 use serde_json::Value;
-use sqlx::Row;
 
+use crate::support::sessions::session_as_record;
 use crate::support::{TestApp, spawn_app};
 
 /// The argument name that marks a JSON body.
@@ -32,69 +32,11 @@ async fn session_for(
     table: &str,
     record: i64,
 ) -> Caller {
-    let mut conn = app.conn().await;
-    let now = app.state.clock.unix();
-    let (school, hash): (Option<i64>, Vec<u8>) = if table == "district_admins" {
-        let row = sqlx::query("SELECT pid_hash FROM district_admins WHERE id = $1")
-            .bind(record)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        (None, row.get("pid_hash"))
-    } else {
-        let row = sqlx::query(&format!(
-            "SELECT school_id, pid_hash FROM {table} WHERE id = $1"
-        ))
-        .bind(record)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-        (row.get("school_id"), row.get("pid_hash"))
-    };
-    let account = if table == "students" {
-        let issued = app::identity::student_login::issue(&mut conn, school.unwrap(), record, now)
-            .await
-            .unwrap();
-        app::identity::student_login::activate(
-            &mut conn,
-            &issued.username,
-            &issued.activation_code,
-            "mật khẩu tốt",
-            now,
-        )
-        .await
-        .unwrap()
-        .id
-    } else {
-        app::identity::accounts::upsert_citizen(&mut conn, &hash, name, Some(2), now)
-            .await
-            .unwrap()
-    };
-    let policy = app.state.settings.sessions;
-    let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &policy)
-        .await
-        .unwrap();
-    app::identity::session::set_persona(
-        &mut conn,
-        session.id,
-        &PersonaRef {
-            kind,
-            school_id: school,
-            record_id: record,
-        },
-    )
-    .await
-    .unwrap();
+    let session = session_as_record(app, kind, table, record, name).await;
     Caller {
         name,
-        cookie: Some(format!(
-            "{}={}; {}={}",
-            app::identity::SESSION_COOKIE,
-            session.token,
-            app::identity::CSRF_COOKIE,
-            session.csrf_token
-        )),
-        csrf: session.csrf_token,
+        cookie: Some(session.cookie),
+        csrf: session.csrf,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use app::identity::{PersonaKind, PersonaRef};
+use app::identity::PersonaKind;
 use app::platform::clock::Clock;
 use app::platform::db::Backend;
 use ed25519_dalek::SigningKey;
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::on_both_backends;
+use crate::support::sessions::session_as_record;
 use crate::support::{TestApp, spawn_app, spawn_app_with_clock, workspace_root};
 
 /// The fixture card's holder: in the demo, the (unverified) father of a pupil of 7A1.
@@ -56,44 +57,10 @@ pub async fn session_as(
     record: i64,
     vneid_name: &str,
 ) -> Caller {
-    let mut conn = app.conn().await;
-    let now = app.state.clock.unix();
-    let row = sqlx::query(&format!(
-        "SELECT school_id, pid_hash FROM {table} WHERE id = $1"
-    ))
-    .bind(record)
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let (school, hash): (Option<i64>, Vec<u8>) = (row.get("school_id"), row.get("pid_hash"));
-    let account =
-        app::identity::accounts::upsert_citizen(&mut conn, &hash, vneid_name, Some(2), now)
-            .await
-            .unwrap();
-    let policy = app.state.settings.sessions;
-    let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &policy)
-        .await
-        .unwrap();
-    app::identity::session::set_persona(
-        &mut conn,
-        session.id,
-        &PersonaRef {
-            kind,
-            school_id: school,
-            record_id: record,
-        },
-    )
-    .await
-    .unwrap();
+    let session = session_as_record(app, kind, table, record, vneid_name).await;
     Caller {
-        cookie: format!(
-            "{}={}; {}={}",
-            app::identity::SESSION_COOKIE,
-            session.token,
-            app::identity::CSRF_COOKIE,
-            session.csrf_token
-        ),
-        csrf: session.csrf_token,
+        cookie: session.cookie,
+        csrf: session.csrf,
     }
 }
 
@@ -996,56 +963,14 @@ async fn progress_shows_shares_by_class_school_and_district(backend: Backend) {
 
     // The district admin sees both schools; the demo's second school is well on its way.
     let admin_id = one_id(app, "SELECT id FROM district_admins").await;
-    let district = {
-        let mut conn = app.conn().await;
-        let hash: Vec<u8> =
-            sqlx::query_scalar("SELECT pid_hash FROM district_admins WHERE id = $1")
-                .bind(admin_id)
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
-        let now = app.state.clock.unix();
-        let account = app::identity::accounts::upsert_citizen(
-            &mut conn,
-            &hash,
-            "Trương Thị Hồng",
-            Some(2),
-            now,
-        )
-        .await
-        .unwrap();
-        let session = app::identity::session::create(
-            &mut conn,
-            account,
-            "vneid",
-            "test",
-            now,
-            &app.state.settings.sessions,
-        )
-        .await
-        .unwrap();
-        app::identity::session::set_persona(
-            &mut conn,
-            session.id,
-            &PersonaRef {
-                kind: PersonaKind::DistrictAdmin,
-                school_id: None,
-                record_id: admin_id,
-            },
-        )
-        .await
-        .unwrap();
-        Caller {
-            cookie: format!(
-                "{}={}; {}={}",
-                app::identity::SESSION_COOKIE,
-                session.token,
-                app::identity::CSRF_COOKIE,
-                session.csrf_token
-            ),
-            csrf: session.csrf_token,
-        }
-    };
+    let district = session_as(
+        app,
+        PersonaKind::DistrictAdmin,
+        "district_admins",
+        admin_id,
+        "Trương Thị Hồng",
+    )
+    .await;
     let (status, view) = call(app, &district, "verification_progress", &[]).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["district"], true);

@@ -8,6 +8,7 @@ pub mod browser;
 pub mod device;
 pub mod oidc_peer;
 pub mod rogue_idp;
+pub mod sessions;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -7,12 +7,12 @@ mod data;
 mod ical;
 mod refusals;
 
-use app::identity::{PersonaKind, PersonaRef};
+use app::identity::PersonaKind;
 use app::platform::clock::Clock;
 use app::platform::db::Backend;
 use serde_json::Value;
-use sqlx::Row;
 
+use crate::support::sessions::session_as_record;
 use crate::support::{TestApp, spawn_app_with_clock};
 
 /// Monday 5 October 2026, 08:00 at the school (01:00 UTC): a school day of the first semester.
@@ -31,60 +31,10 @@ pub struct Caller {
 
 /// A session acting as the record `(table, id)`, made the way a login makes one.
 pub async fn session_as(app: &TestApp, kind: PersonaKind, table: &str, record: i64) -> Caller {
-    let mut conn = app.conn().await;
-    let now = app.state.clock.unix();
-    let row = sqlx::query(&format!(
-        "SELECT school_id, pid_hash FROM {table} WHERE id = $1"
-    ))
-    .bind(record)
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let school: Option<i64> = row.get("school_id");
-    let account = if table == "students" {
-        let issued = app::identity::student_login::issue(&mut conn, school.unwrap(), record, now)
-            .await
-            .unwrap();
-        app::identity::student_login::activate(
-            &mut conn,
-            &issued.username,
-            &issued.activation_code,
-            "mật khẩu tốt",
-            now,
-        )
-        .await
-        .unwrap()
-        .id
-    } else {
-        let hash: Vec<u8> = row.get("pid_hash");
-        app::identity::accounts::upsert_citizen(&mut conn, &hash, table, Some(2), now)
-            .await
-            .unwrap()
-    };
-    let policy = app.state.settings.sessions;
-    let session = app::identity::session::create(&mut conn, account, "vneid", "test", now, &policy)
-        .await
-        .unwrap();
-    app::identity::session::set_persona(
-        &mut conn,
-        session.id,
-        &PersonaRef {
-            kind,
-            school_id: school,
-            record_id: record,
-        },
-    )
-    .await
-    .unwrap();
+    let session = session_as_record(app, kind, table, record, table).await;
     Caller {
-        cookie: format!(
-            "{}={}; {}={}",
-            app::identity::SESSION_COOKIE,
-            session.token,
-            app::identity::CSRF_COOKIE,
-            session.csrf_token
-        ),
-        csrf: session.csrf_token,
+        cookie: session.cookie,
+        csrf: session.csrf,
     }
 }
 
